@@ -1,0 +1,243 @@
+/* gigctl.c — the admin CLI: migrate, deliver (outbox → SMTP/Expo), cron jobs, routes. */
+#include "arena.h"
+#include "config.h"
+#include "cron.h"
+#include "db.h"
+#include "log.h"
+#include "mail.h"
+#include "outbox.h"
+#include "router.h"
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stopping;
+static void on_stop(int sig) { (void)sig; stopping = 1; }
+
+static int usage(void)
+{
+    fputs("usage: gigctl migrate [DIR] | deliver [--once] | cron NAME | routes\n", stderr);
+    return 2;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *p = malloc((size_t)n + 1);
+    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
+        free(p);
+        p = NULL;
+    }
+    if (p)
+        p[n] = '\0';
+    fclose(f);
+    return p;
+}
+
+static bool exec_ok(PGconn *c, const char *sql, ExecStatusType want)
+{
+    PGresult *r = PQexec(c, sql);
+    bool ok = PQresultStatus(r) == want;
+    if (!ok)
+        fprintf(stderr, "gigctl: %s\n", PQresultErrorMessage(r));
+    PQclear(r);
+    return ok;
+}
+
+/* Applies sql/NNN_*.sql in order, each in its own transaction, recorded in
+ * schema_migrations, under a session advisory lock so two hosts cannot race. */
+static int cmd_migrate(const char *dir)
+{
+    PGconn *c = PQconnectdb(cfg.database_url);
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "gigctl: cannot connect: %s", PQerrorMessage(c));
+        PQfinish(c);
+        return 1;
+    }
+    int rc = 1;
+    char **names = NULL;
+    size_t n = 0;
+    if (!exec_ok(c, "SET client_min_messages = warning", PGRES_COMMAND_OK) ||
+        !exec_ok(c, "SELECT pg_advisory_lock(hashtext('gigd-migrate'))", PGRES_TUPLES_OK) ||
+        !exec_ok(c, "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY,"
+                    " applied_at timestamptz NOT NULL DEFAULT now())", PGRES_COMMAND_OK))
+        goto out;
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "gigctl: cannot open %s: %s\n", dir, strerror(errno));
+        goto out;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && !strcmp(e->d_name + l - 4, ".sql") && e->d_name[0] >= '0' && e->d_name[0] <= '9') {
+            names = realloc(names, sizeof *names * (n + 1));
+            names[n++] = strdup(e->d_name);
+        }
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        const char *params[1] = {names[i]};
+        PGresult *r = PQexecParams(c, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, NULL, params,
+                                   NULL, NULL, 0);
+        bool done = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+        PQclear(r);
+        if (done)
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        char *sql = slurp(path);
+        if (!sql) {
+            fprintf(stderr, "gigctl: cannot read %s\n", path);
+            goto out;
+        }
+        bool ok = exec_ok(c, "BEGIN", PGRES_COMMAND_OK) && exec_ok(c, sql, PGRES_COMMAND_OK);
+        free(sql);
+        if (ok) {
+            r = PQexecParams(c, "INSERT INTO schema_migrations (version) VALUES ($1)", 1, NULL, params, NULL,
+                             NULL, 0);
+            ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+            PQclear(r);
+        }
+        if (!ok || !exec_ok(c, "COMMIT", PGRES_COMMAND_OK)) {
+            exec_ok(c, "ROLLBACK", PGRES_COMMAND_OK);
+            fprintf(stderr, "gigctl: migration %s failed\n", names[i]);
+            goto out;
+        }
+        printf("applied %s\n", names[i]);
+    }
+    rc = 0;
+out:
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    PQfinish(c);
+    return rc;
+}
+
+/* Waits for a NOTIFY on the outbox channel, or the timeout. */
+static void wait_for_work(struct db *db, int ms)
+{
+    if (!db->conn)
+        return (void)usleep((useconds_t)ms * 1000);
+    struct pollfd p = {PQsocket(db->conn), POLLIN, 0};
+    if (p.fd >= 0 && poll(&p, 1, ms) > 0)
+        PQconsumeInput(db->conn);
+    PGnotify *nt;
+    while ((nt = PQnotifies(db->conn)))
+        PQfreemem(nt);
+}
+
+static int cmd_deliver(bool once)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_stop;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    struct db db = {0};
+    arena *a = arena_new(64 * 1024);
+    unsigned listened_gen = 0;
+    log_info("deliverer started");
+    while (!stopping) {
+        struct gctx g = {.a = a, .db = &db};
+        if (!db.conn && db_connect(&db, cfg.database_url) < 0) {
+            sleep(1);
+            continue;
+        }
+        if (listened_gen != db.gen) {
+            PGresult *r = PQexec(db.conn, "LISTEN gigd_outbox");
+            PQclear(r);
+            listened_gen = db.gen;
+        }
+        int work = 0, n;
+        if ((n = mail_deliver_batch(&g, 20)) > 0)
+            work += n;
+        if ((n = outbox_deliver(&g)) > 0)
+            work += n;
+        bool failed = n < 0 || g.res == R_UNAVAILABLE;
+        arena_reset(a);
+        if (failed && PQstatus(db.conn) != CONNECTION_OK) {
+            db_close(&db);
+            sleep(1);
+            continue;
+        }
+        if (once && work == 0)
+            break;
+        if (work == 0)
+            wait_for_work(&db, 1000);
+    }
+    log_info("deliverer stopped");
+    arena_free(a);
+    db_close(&db);
+    return 0;
+}
+
+static int cmd_cron(const char *name)
+{
+    struct db db = {0};
+    if (db_connect(&db, cfg.database_url) < 0)
+        return 1;
+    arena *a = arena_new(64 * 1024);
+    struct gctx g = {.a = a, .db = &db};
+    const char *json = NULL;
+    int rc = 0;
+    if (cron_run(&g, name, &json) != R_OK) {
+        fprintf(stderr, "gigctl: cron %s: %s\n", name, g.err ? g.err : "failed");
+        rc = g.res == R_NOTFOUND ? 2 : 1;
+    } else {
+        printf("%s\n", json);
+    }
+    arena_free(a);
+    db_close(&db);
+    return rc;
+}
+
+static int cmd_routes(void)
+{
+    for (size_t i = 0; i < routes_count; i++)
+        printf("%s %s\n", routes[i].method, routes[i].pattern);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage();
+    char err[512];
+    if (config_load(err, sizeof err) < 0) {
+        fprintf(stderr, "gigctl: configuration error: %s\n", err);
+        return 2;
+    }
+    if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+        return 1;
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "migrate"))
+        return cmd_migrate(argc > 2 ? argv[2] : (getenv("GIGD_SQL_DIR") ? getenv("GIGD_SQL_DIR") : "sql"));
+    if (!strcmp(cmd, "deliver"))
+        return cmd_deliver(argc > 2 && !strcmp(argv[2], "--once"));
+    if (!strcmp(cmd, "cron") && argc > 2)
+        return cmd_cron(argv[2]);
+    if (!strcmp(cmd, "routes"))
+        return cmd_routes();
+    return usage();
+}

@@ -1,0 +1,273 @@
+/* gigd.c — the master: binds (or inherits) the FastCGI socket, pre-forks workers,
+ * reaps and respawns them, reloads on SIGHUP, stops gracefully on SIGQUIT/SIGTERM.
+ * Signal handlers only set flags; the loop below acts on them. */
+#include "config.h"
+#include "log.h"
+#include "worker.h"
+#include <curl/curl.h>
+#include <sodium.h>
+#include <errno.h>
+#include <fcgiapp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_WORKERS 256
+#define STORM_DEATHS 10     /* this many crashes ... */
+#define STORM_WINDOW 10     /* ... within this many seconds is a crash storm */
+
+struct slot {
+    pid_t pid;
+    unsigned gen;           /* generation: bumped on reload */
+    time_t started;
+};
+
+static struct slot slots[MAX_WORKERS * 2];
+static unsigned generation;
+static volatile sig_atomic_t got_hup, got_stop, got_chld;
+static time_t deaths[STORM_DEATHS];
+static int death_idx;
+static int backoff_s;
+
+static void on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        got_hup = 1;
+    else if (sig == SIGCHLD)
+        got_chld = 1;
+    else
+        got_stop = 1;
+}
+
+static void write_pidfile(void)
+{
+    if (!cfg.pidfile || !*cfg.pidfile)
+        return;
+    FILE *f = fopen(cfg.pidfile, "w");
+    if (f) {
+        fprintf(f, "%d\n", (int)getpid());
+        fclose(f);
+    }
+}
+
+/* systemd socket activation hands us fd 3; otherwise bind GIGD_SOCKET. Either way the
+ * listening socket ends up on fd 0, where libfcgi expects it (as spawn-fcgi does). */
+static int open_listener(void)
+{
+    const char *lp = getenv("LISTEN_PID"), *lf = getenv("LISTEN_FDS");
+    if (lp && lf && atoi(lp) == (int)getpid() && atoi(lf) >= 1) {
+        if (dup2(3, 0) < 0)
+            return -1;
+        close(3);
+        log_info("using the socket passed by systemd");
+        return 0;
+    }
+    FCGX_Init();
+    unlink(cfg.socket);
+    int fd = FCGX_OpenSocket(cfg.socket, 1024);
+    if (fd < 0) {
+        log_error("cannot listen on %s: %s", cfg.socket, strerror(errno));
+        return -1;
+    }
+    chmod(cfg.socket, 0666); /* nginx's workers run as another user; the directory guards access */
+    if (fd != 0) {
+        if (dup2(fd, 0) < 0)
+            return -1;
+        close(fd);
+    }
+    log_info("listening on %s", cfg.socket);
+    return 0;
+}
+
+static int spawn(int idx)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        log_error("fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0)
+        worker_run(idx); /* never returns */
+    slots[idx].pid = pid;
+    slots[idx].gen = generation;
+    slots[idx].started = time(NULL);
+    return 0;
+}
+
+static int live_workers(unsigned gen_only, bool current)
+{
+    int n = 0;
+    for (int i = 0; i < MAX_WORKERS * 2; i++)
+        if (slots[i].pid > 0 && (!current || slots[i].gen == gen_only))
+            n++;
+    return n;
+}
+
+/* Fills current-generation slots up to cfg.workers. */
+static void fill_pool(void)
+{
+    int have = live_workers(generation, true);
+    for (int i = 0; i < MAX_WORKERS * 2 && have < cfg.workers; i++) {
+        if (slots[i].pid == 0) {
+            if (spawn(i) == 0)
+                have++;
+            else
+                break;
+        }
+    }
+}
+
+static void signal_workers(int sig, bool old_only)
+{
+    for (int i = 0; i < MAX_WORKERS * 2; i++)
+        if (slots[i].pid > 0 && (!old_only || slots[i].gen != generation))
+            kill(slots[i].pid, sig);
+}
+
+/* Records a crash; returns true when deaths come too fast (a crash storm). */
+static bool note_crash(void)
+{
+    time_t now = time(NULL);
+    deaths[death_idx] = now;
+    death_idx = (death_idx + 1) % STORM_DEATHS;
+    time_t oldest = deaths[death_idx];
+    return oldest && now - oldest < STORM_WINDOW;
+}
+
+static void reap(void)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (int i = 0; i < MAX_WORKERS * 2; i++) {
+            if (slots[i].pid != pid)
+                continue;
+            slots[i].pid = 0;
+            bool old = slots[i].gen != generation;
+            if (WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0)) {
+                if (WIFSIGNALED(status))
+                    log_warn("worker %d (pid %d) killed by signal %d", i, (int)pid, WTERMSIG(status));
+                else
+                    log_warn("worker %d (pid %d) exited with status %d", i, (int)pid, WEXITSTATUS(status));
+                if (!old && !got_stop && note_crash()) {
+                    backoff_s = backoff_s ? (backoff_s * 2 > 30 ? 30 : backoff_s * 2) : 1;
+                    log_alert("crash storm: %d worker deaths in %ds, respawning in %ds", STORM_DEATHS,
+                              STORM_WINDOW, backoff_s);
+                }
+            }
+        }
+    }
+}
+
+static void reload(void)
+{
+    char err[512];
+    if (config_load(err, sizeof err) < 0) {
+        log_error("reload refused: %s", err);
+        return;
+    }
+    if (cfg.workers > MAX_WORKERS)
+        cfg.workers = MAX_WORKERS;
+    generation++;
+    log_info("reloading: generation %u, %ld workers", generation, cfg.workers);
+    /* New workers first, so the socket is never without a reader; then retire the old. */
+    fill_pool();
+    signal_workers(SIGQUIT, true);
+}
+
+static void shutdown_pool(void)
+{
+    log_info("stopping: asking %d workers to finish", live_workers(0, false));
+    signal_workers(SIGQUIT, false);
+    time_t deadline = time(NULL) + cfg.shutdown_timeout;
+    while (live_workers(0, false) > 0 && time(NULL) < deadline) {
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        reap();
+    }
+    if (live_workers(0, false) > 0) {
+        log_warn("workers still busy after %lds: killing", cfg.shutdown_timeout);
+        signal_workers(SIGKILL, false);
+        while (live_workers(0, false) > 0) {
+            struct timespec ts = {0, 10 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            reap();
+        }
+    }
+}
+
+int main(void)
+{
+    char err[512];
+    if (config_load(err, sizeof err) < 0) {
+        fprintf(stderr, "gigd: configuration error: %s\n", err);
+        return 2;
+    }
+    if (cfg.workers > MAX_WORKERS)
+        cfg.workers = MAX_WORKERS;
+    /* Once, before fork, so every worker inherits initialised libraries. */
+    if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+        fprintf(stderr, "gigd: library initialisation failed\n");
+        return 1;
+    }
+    if (open_listener() < 0)
+        return 1;
+    write_pidfile();
+
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGCHLD, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    /* Signals are blocked except inside ppoll, so no flag is missed between check and wait. */
+    sigset_t block, orig;
+    sigemptyset(&block);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGQUIT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &block, &orig);
+
+    log_info("gigd master starting %ld workers", cfg.workers);
+    fill_pool();
+    time_t respawn_at = 0;
+    while (!got_stop) {
+        struct timespec ts = {1, 0};
+        ppoll(NULL, 0, &ts, &orig);
+        if (got_chld) {
+            got_chld = 0;
+            reap();
+            if (backoff_s && !respawn_at)
+                respawn_at = time(NULL) + backoff_s;
+        }
+        if (got_hup) {
+            got_hup = 0;
+            reload();
+        }
+        if (got_stop)
+            break;
+        if (respawn_at && time(NULL) < respawn_at)
+            continue;
+        respawn_at = 0;
+        /* A quiet minute forgives a past storm. */
+        if (backoff_s && time(NULL) - deaths[(death_idx + STORM_DEATHS - 1) % STORM_DEATHS] > 60)
+            backoff_s = 0;
+        fill_pool();
+    }
+    shutdown_pool();
+    if (cfg.pidfile && *cfg.pidfile)
+        unlink(cfg.pidfile);
+    log_info("gigd master stopped");
+    return 0;
+}

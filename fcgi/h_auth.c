@@ -1,0 +1,70 @@
+/* h_auth.c — the /api/auth routes: thin adapters over lib/auth.c plus the session cookie. */
+#include "auth.h"
+#include "handlers.h"
+#include "respond.h"
+
+static void set_cookie(struct request *r, const char *token)
+{
+    resp_header(r, "Set-Cookie",
+                arena_sprintf(r->a, "%s=%s; Path=/; Max-Age=%d; HttpOnly; Secure; SameSite=Lax", AUTH_COOKIE,
+                              token, AUTH_SESSION_SECONDS));
+}
+
+static void clear_cookie(struct request *r)
+{
+    resp_header(r, "Set-Cookie",
+                arena_sprintf(r->a, "%s=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax", AUTH_COOKIE));
+}
+
+void h_auth_signup(struct request *r)
+{
+    struct auth_grant gr;
+    if (auth_signup(&r->g, r->json, &gr) != R_OK)
+        return respond_error(r);
+    set_cookie(r, gr.token);
+    respond_data(r, 201, gr.json);
+}
+
+void h_auth_signin(struct request *r)
+{
+    struct auth_grant gr;
+    if (auth_signin(&r->g, r->json, &gr) != R_OK)
+        return respond_error(r);
+    set_cookie(r, gr.token);
+    respond_data(r, 200, gr.json);
+}
+
+void h_auth_signout(struct request *r)
+{
+    if (auth_signout(&r->g) != R_OK)
+        return respond_error(r);
+    clear_cookie(r);
+    respond_ok(r);
+}
+
+void h_auth_session(struct request *r)
+{
+    const char *json = NULL;
+    respond_result(r, auth_session_json(&r->g, &json), 200, json);
+}
+
+void h_auth_reset(struct request *r)
+{
+    if (auth_reset_request(&r->g, r->json) != R_OK)
+        return respond_error(r);
+    respond_data(r, 200, "{\"message\":\"If an account exists for that email, a reset link has been sent.\"}");
+}
+
+void h_auth_reset_confirm(struct request *r)
+{
+    if (auth_reset_confirm(&r->g, r->json) != R_OK)
+        return respond_error(r);
+    respond_ok(r);
+}
+
+void h_auth_password(struct request *r)
+{
+    if (auth_update_password(&r->g, r->json) != R_OK)
+        return respond_error(r);
+    respond_ok(r);
+}

@@ -1,0 +1,19 @@
+/* handlers.h — every HTTP handler, by feature; the table in routes.c binds them to paths. */
+#ifndef GIGD_HANDLERS_H
+#define GIGD_HANDLERS_H
+#include "http.h"
+
+/* h_auth.c */
+void h_auth_signup(struct request *r);
+void h_auth_signin(struct request *r);
+void h_auth_signout(struct request *r);
+void h_auth_session(struct request *r);
+void h_auth_reset(struct request *r);
+void h_auth_reset_confirm(struct request *r);
+void h_auth_password(struct request *r);
+
+/* h_ops.c */
+void h_healthz(struct request *r);
+void h_cron(struct request *r);
+
+#endif

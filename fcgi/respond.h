@@ -1,0 +1,23 @@
+/* respond.h — the JSON envelope, and the one place a result becomes an HTTP status. */
+#ifndef GIGD_RESPOND_H
+#define GIGD_RESPOND_H
+#include "http.h"
+
+int result_status(enum result r);
+const char *result_code(enum result r);
+
+/* {"success":true,"data":<json>} — json is already-rendered JSON text, or NULL for no data. */
+void respond_data(struct request *r, int status, const char *json);
+/* {"success":true} with 200 */
+void respond_ok(struct request *r);
+/* The error recorded in r->g (res, err, fields). */
+void respond_error(struct request *r);
+/* Sets the error on r->g and responds with it. */
+void respond_fail(struct request *r, enum result res, const char *msg);
+/* R_OK → respond_data(status, json); anything else → respond_error. */
+void respond_result(struct request *r, enum result res, int status, const char *json);
+
+/* Writes status line, headers and body to the FastCGI stream (no-op in unit tests). */
+void respond_flush(struct request *r);
+
+#endif

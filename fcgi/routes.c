@@ -1,0 +1,23 @@
+/* routes.c — every route of the service, read top to bottom. First match wins, so
+ * literal segments come before ":param" segments at the same place.
+ * docs/openapi.json must list each of them (t/api/openapi.t checks). */
+#include "handlers.h"
+#include "router.h"
+
+const struct route routes[] = {
+    /* operations */
+    {"GET", "/healthz", h_healthz, PUBLIC},
+    {"GET", "/api/cron/:job", h_cron, PUBLIC},
+    {"POST", "/api/cron/:job", h_cron, PUBLIC},
+
+    /* auth */
+    {"POST", "/api/auth/signup", h_auth_signup, JSON},
+    {"POST", "/api/auth/signin", h_auth_signin, JSON},
+    {"POST", "/api/auth/signout", h_auth_signout, AUTH},
+    {"GET", "/api/auth/session", h_auth_session, AUTH},
+    {"POST", "/api/auth/password/reset", h_auth_reset, JSON},
+    {"POST", "/api/auth/password/reset/confirm", h_auth_reset_confirm, JSON},
+    {"PUT", "/api/auth/password", h_auth_password, AUTH | JSON},
+};
+
+const size_t routes_count = sizeof routes / sizeof routes[0];

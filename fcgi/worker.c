@@ -1,0 +1,282 @@
+/* worker.c — the FastCGI accept loop of one worker and the request pipeline:
+ * parse → route → authenticate → (CSRF) → parse JSON body → handler → flush. */
+#include "worker.h"
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "respond.h"
+#include "router.h"
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t idle; /* blocked waiting for the next request */
+
+/* A worker asked to stop while idle has nothing in flight: leave at once.
+ * While busy, the loop exits after the current request is finished. */
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+    if (idle)
+        _exit(0);
+}
+
+const char *req_param(struct request *r, const char *name)
+{
+    return r->fcgx ? FCGX_GetParam(name, r->fcgx->envp) : NULL;
+}
+
+const char *req_query(struct request *r, const char *key)
+{
+    for (int i = 0; i < r->nqs; i++)
+        if (!strcmp(r->qs[i].key, key))
+            return r->qs[i].val;
+    return NULL;
+}
+
+const char *req_arg(struct request *r, int i)
+{
+    return i < r->nparams ? r->params[i] : NULL;
+}
+
+static bool unsafe_method(const char *m)
+{
+    return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS");
+}
+
+/* The site's own origin: scheme://host[:port] of GIGD_PUBLIC_URL. */
+static bool same_origin(const char *origin)
+{
+    const char *pub = cfg.public_url;
+    const char *p = strstr(pub, "://");
+    size_t n = p ? (size_t)(strchr(p + 3, '/') ? strchr(p + 3, '/') - pub : (long)strlen(pub)) : strlen(pub);
+    return strlen(origin) == n && !strncasecmp(origin, pub, n);
+}
+
+/* Cookie-authenticated unsafe requests must come from our own pages. */
+static bool csrf_refused(struct request *r)
+{
+    if (!r->auth_via_cookie || !unsafe_method(r->method))
+        return false;
+    const char *origin = req_param(r, "HTTP_ORIGIN");
+    if (origin && *origin)
+        return !same_origin(origin);
+    const char *site = req_param(r, "HTTP_SEC_FETCH_SITE");
+    if (site && (!strcmp(site, "cross-site") || !strcmp(site, "same-site")))
+        return true;
+    const char *referer = req_param(r, "HTTP_REFERER");
+    if (referer && *referer) {
+        const char *p = strstr(referer, "://");
+        const char *slash = p ? strchr(p + 3, '/') : NULL;
+        char *o = arena_strndup(r->a, referer, slash ? (size_t)(slash - referer) : strlen(referer));
+        return !same_origin(o);
+    }
+    return false;
+}
+
+/* Finds the presented session token: Bearer header, then cookie, then ?access_token=. */
+static void find_token(struct request *r, unsigned flags)
+{
+    const char *h = req_param(r, "HTTP_AUTHORIZATION");
+    if (h && !strncasecmp(h, "Bearer ", 7)) {
+        r->token = h + 7;
+        while (*r->token == ' ')
+            r->token++;
+        return;
+    }
+    const char *c = http_cookie(r->a, req_param(r, "HTTP_COOKIE"), AUTH_COOKIE);
+    if (c && *c) {
+        r->token = c;
+        r->auth_via_cookie = true;
+        return;
+    }
+    if (flags & QTOKEN)
+        r->token = req_query(r, "access_token");
+}
+
+/* Reads the whole body, refusing more than limit bytes. */
+static enum result read_body(struct request *r, long limit)
+{
+    const char *cl = req_param(r, "CONTENT_LENGTH");
+    long len = cl && *cl ? strtol(cl, NULL, 10) : 0;
+    if (len < 0)
+        len = 0;
+    if (len > limit)
+        return fail(&r->g, R_TOOLARGE, arena_sprintf(r->a, "Request body exceeds %ld bytes", limit));
+    char *body = arena_alloc(r->a, (size_t)len + 1);
+    long got = 0;
+    if (r->fcgx) {
+        while (got < len) {
+            int n = FCGX_GetStr(body + got, (int)(len - got), r->fcgx->in);
+            if (n <= 0)
+                break;
+            got += n;
+        }
+    }
+    body[got] = '\0';
+    r->body = body;
+    r->body_len = (size_t)got;
+    return R_OK;
+}
+
+static bool json_content_type(struct request *r)
+{
+    const char *ct = req_param(r, "CONTENT_TYPE");
+    if (!ct || !*ct)
+        return true; /* lenient: many clients omit it */
+    return !strncasecmp(ct, "application/json", 16) || (strstr(ct, "+json") != NULL);
+}
+
+void worker_dispatch(struct request *r)
+{
+    const char *params[MAX_ROUTE_PARAMS];
+    bool path_known;
+    r->nqs = http_parse_query(r->a, r->query, &r->qs);
+    if (r->nqs < 0) {
+        r->nqs = 0;
+        respond_fail(r, R_INVALID, "Malformed query string");
+        return;
+    }
+    const struct route *rt = router_match(routes, routes_count, r->method, r->path, r->a, params, &r->nparams,
+                                          &path_known);
+    if (!rt) {
+        if (path_known) {
+            respond_fail(r, R_METHOD, "Method not allowed");
+        } else {
+            respond_fail(r, R_NOTFOUND, "Not found");
+        }
+        return;
+    }
+    memcpy(r->params, params, sizeof params);
+    if (rt->flags & (AUTH | OPTAUTH | QTOKEN)) {
+        find_token(r, rt->flags);
+        if (r->token && *r->token) {
+            if (auth_session_verify(&r->g, r->token) != R_OK && r->g.res != R_UNAUTHORIZED) {
+                respond_error(r);
+                return;
+            }
+        }
+        if ((rt->flags & (AUTH | QTOKEN)) && !r->g.user_id) {
+            respond_fail(r, R_UNAUTHORIZED, r->token ? "Invalid or expired session" : "Authentication required");
+            return;
+        }
+        r->g.res = R_OK;
+        if (r->g.user_id && csrf_refused(r)) {
+            respond_fail(r, R_FORBIDDEN, "Cross-site request refused");
+            return;
+        }
+    }
+    if (!(rt->flags & UPLOAD) && unsafe_method(r->method)) {
+        if (read_body(r, cfg.json_body_limit) != R_OK) {
+            respond_error(r);
+            return;
+        }
+    }
+    if (rt->flags & JSON) {
+        if (!json_content_type(r)) {
+            respond_fail(r, R_UNSUPPORTED, "Content-Type must be application/json");
+            return;
+        }
+        if (r->body_len == 0) {
+            respond_fail(r, R_INVALID, "Request body must be a JSON object");
+            return;
+        }
+        r->json = gctx_json_parse(&r->g, r->body, r->body_len);
+        if (!r->json) {
+            respond_fail(r, R_INVALID, "Malformed JSON");
+            return;
+        }
+        if (!cJSON_IsObject(r->json)) {
+            respond_fail(r, R_INVALID, "Request body must be a JSON object");
+            return;
+        }
+    }
+    rt->fn(r);
+    if (!r->responded)
+        respond_error(r);
+}
+
+static void serve(FCGX_Request *fr, arena *a, struct db *db)
+{
+    struct request r = {0};
+    r.fcgx = fr;
+    r.a = a;
+    r.g.a = a;
+    r.g.db = db;
+    r.method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
+    r.path = FCGX_GetParam("GIGD_PATH", fr->envp);
+    if (!r.path)
+        r.path = FCGX_GetParam("DOCUMENT_URI", fr->envp);
+    r.query = FCGX_GetParam("QUERY_STRING", fr->envp);
+    r.request_id = FCGX_GetParam("REQUEST_ID", fr->envp);
+    if (!r.method)
+        r.method = "GET";
+    if (!r.path)
+        r.path = "/";
+    log_set_request(r.request_id);
+    buf_init(&r.headers, a, 256);
+    buf_init(&r.out, a, 4096);
+    worker_dispatch(&r);
+    respond_flush(&r);
+    if (r.status >= 500)
+        log_error("%s %s -> %d", r.method, r.path, r.status);
+    log_set_request(NULL);
+}
+
+void worker_run(int worker_id)
+{
+    log_set_worker(worker_id);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_stop;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGQUIT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGCHLD, SIG_DFL);
+    signal(SIGINT, SIG_IGN); /* Ctrl-C reaches the master, which stops us gracefully */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    FCGX_Init();
+    FCGX_Request fr;
+    FCGX_InitRequest(&fr, 0, 0);
+    struct db db = {0};
+    db.conninfo = cfg.database_url;
+    db_connect(&db, cfg.database_url); /* a failure is retried on the first request */
+    arena *a = arena_new(64 * 1024);
+    long served = 0;
+    while (!stop_requested) {
+        idle = 1;
+        if (stop_requested)
+            break;
+        int rc = FCGX_Accept_r(&fr);
+        idle = 0;
+        if (rc < 0) {
+            if (stop_requested)
+                break;
+            log_error("accept failed: %d", rc);
+            break;
+        }
+        serve(&fr, a, &db);
+        FCGX_Finish_r(&fr);
+        arena_reset(a);
+        if (cfg.max_requests && ++served >= cfg.max_requests) {
+            log_info("recycling after %ld requests", served);
+            break;
+        }
+    }
+    FCGX_Free(&fr, 1);
+    arena_free(a);
+    db_close(&db);
+    _exit(0);
+}

@@ -1,0 +1,11 @@
+/* worker.h — one FastCGI worker: the accept loop and request dispatch. */
+#ifndef GIGD_WORKER_H
+#define GIGD_WORKER_H
+#include "http.h"
+
+/* Serves requests on fd 0 until told to stop or recycled; never returns. */
+void worker_run(int worker_id) __attribute__((noreturn));
+/* Dispatches one prepared request through the route table (exposed for tests). */
+void worker_dispatch(struct request *r);
+
+#endif

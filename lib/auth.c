@@ -1,0 +1,309 @@
+/* auth.c — account and session logic. Hashing happens outside transactions (it is
+ * slow on purpose); every multi-row change is one statement or one transaction. */
+#include "auth.h"
+#include "buf.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "mail.h"
+#include "validate.h"
+#include <ctype.h>
+#include <sodium.h>
+#include <string.h>
+
+/* At or above libsodium's INTERACTIVE; a stored hash with other parameters is rehashed on signin. */
+#define PW_OPS crypto_pwhash_OPSLIMIT_INTERACTIVE
+#define PW_MEM crypto_pwhash_MEMLIMIT_INTERACTIVE
+
+bool auth_username_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 3 || n > 30)
+        return false;
+    for (; *s; s++)
+        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_'))
+            return false;
+    return true;
+}
+
+static bool username_chars_ok(const char *s)
+{
+    for (; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_'))
+            return false;
+    return true;
+}
+
+static char *lower(arena *a, const char *s)
+{
+    char *p = arena_strdup(a, s);
+    for (char *q = p; *q; q++)
+        *q = (char)tolower((unsigned char)*q);
+    return p;
+}
+
+const char *auth_new_token(arena *a)
+{
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof raw);
+    size_t n = sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *out = arena_alloc(a, n);
+    sodium_bin2base64(out, n, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof raw);
+    return out;
+}
+
+const char *auth_token_hash_hex(arena *a, const char *token)
+{
+    unsigned char h[32];
+    crypto_generichash(h, sizeof h, (const unsigned char *)token, strlen(token), NULL, 0);
+    char *hex = arena_alloc(a, sizeof h * 2 + 1);
+    sodium_bin2hex(hex, sizeof h * 2 + 1, h, sizeof h);
+    return hex;
+}
+
+static enum result hash_password(struct gctx *g, const char *pw, char out[crypto_pwhash_STRBYTES])
+{
+    if (crypto_pwhash_str(out, pw, strlen(pw), PW_OPS, PW_MEM) != 0) {
+        log_error("auth: crypto_pwhash_str failed (out of memory?)");
+        return fail(g, R_ERR, "Internal error");
+    }
+    return R_OK;
+}
+
+/* Spends the same time as a real verification so unknown emails are not told apart. */
+static void burn_verify(const char *pw)
+{
+    static char dummy[crypto_pwhash_STRBYTES];
+    if (!dummy[0] && crypto_pwhash_str(dummy, "not-a-real-password", 19, PW_OPS, PW_MEM) != 0)
+        return;
+    if (crypto_pwhash_str_verify(dummy, pw, strlen(pw)) == 0)
+        log_warn("auth: dummy hash matched");
+}
+
+static const struct vfield signup_fields[] = {
+    {.name = "email", .type = V_EMAIL, .required = true, .max = 254},
+    {.name = "password", .type = V_STRING, .required = true, .min = 8, .max = 128},
+    {.name = "username", .type = V_STRING, .required = true, .min = 3, .max = 30, .check = username_chars_ok,
+     .check_msg = "may contain only letters, digits and _"},
+    {.name = "full_name", .type = V_STRING, .nullable = true, .max = 100},
+};
+
+STMT(st_auth_signup,
+     "WITH u AS (INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING *),"
+     " p AS (INSERT INTO profiles (id, username, full_name) SELECT id, $3, $4 FROM u RETURNING *),"
+     " s AS (INSERT INTO sessions (user_id, token_hash, expires_at)"
+     "       SELECT id, decode($5, 'hex'), now() + interval '7 days' FROM u RETURNING expires_at)"
+     " SELECT json_build_object('user', user_json(u, p), 'token', $6::text, 'expires_at', iso(s.expires_at))"
+     " FROM u, p, s");
+
+enum result auth_signup(struct gctx *g, const cJSON *body, struct auth_grant *out)
+{
+    struct vvalue v[4];
+    if (validate(g, body, signup_fields, 4, v) != R_OK)
+        return g->res;
+    char hash[crypto_pwhash_STRBYTES];
+    if (hash_password(g, v[1].s, hash) != R_OK)
+        return g->res;
+    const char *token = auth_new_token(g->a);
+    PGresult *r = DBQ(g, &st_auth_signup, lower(g->a, v[0].s), hash, lower(g->a, v[2].s), v[3].text,
+                      auth_token_hash_hex(g->a, token), token);
+    if (!r) {
+        if (g->res == R_CONFLICT) {
+            if (strstr(db_last_constraint(), "username"))
+                return fail(g, R_CONFLICT, "Username is already taken");
+            return fail(g, R_CONFLICT, "An account with this email already exists");
+        }
+        return g->res;
+    }
+    out->json = arena_strdup(g->a, db_val(r, 0, 0));
+    out->token = token;
+    return R_OK;
+}
+
+static const struct vfield signin_fields[] = {
+    {.name = "email", .type = V_STRING, .required = true, .min = 1, .max = 254},
+    {.name = "password", .type = V_STRING, .required = true, .min = 1, .max = 128},
+};
+
+STMT(st_auth_user_by_email, "SELECT id, password_hash FROM users WHERE email = $1");
+STMT(st_auth_rehash, "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1");
+STMT(st_auth_new_session,
+     "WITH s AS (INSERT INTO sessions (user_id, token_hash, expires_at)"
+     "           VALUES ($1, decode($2, 'hex'), now() + interval '7 days') RETURNING expires_at)"
+     " SELECT json_build_object('user', user_json(u, p), 'token', $3::text, 'expires_at', iso(s.expires_at))"
+     " FROM s, users u JOIN profiles p ON p.id = u.id WHERE u.id = $1");
+
+enum result auth_signin(struct gctx *g, const cJSON *body, struct auth_grant *out)
+{
+    struct vvalue v[2];
+    if (validate(g, body, signin_fields, 2, v) != R_OK)
+        return g->res;
+    PGresult *r = DBQ(g, &st_auth_user_by_email, lower(g->a, v[0].s));
+    if (!r)
+        return g->res;
+    static const char *bad = "Invalid email or password";
+    if (PQntuples(r) == 0) {
+        burn_verify(v[1].s);
+        return fail(g, R_UNAUTHORIZED, bad);
+    }
+    const char *uid = arena_strdup(g->a, db_val(r, 0, 0));
+    const char *stored = db_val(r, 0, 1);
+    if (crypto_pwhash_str_verify(stored, v[1].s, strlen(v[1].s)) != 0)
+        return fail(g, R_UNAUTHORIZED, bad);
+    if (crypto_pwhash_str_needs_rehash(stored, PW_OPS, PW_MEM) != 0) {
+        char hash[crypto_pwhash_STRBYTES];
+        if (hash_password(g, v[1].s, hash) == R_OK && !DBQ(g, &st_auth_rehash, uid, hash))
+            log_warn("auth: rehash failed for %s", uid);
+    }
+    const char *token = auth_new_token(g->a);
+    r = DBQ(g, &st_auth_new_session, uid, auth_token_hash_hex(g->a, token), token);
+    if (!r || PQntuples(r) != 1)
+        return r ? fail(g, R_ERR, "Internal error") : g->res;
+    out->json = arena_strdup(g->a, db_val(r, 0, 0));
+    out->token = token;
+    return R_OK;
+}
+
+/* One round trip: find a live session and, when due, slide its expiry. */
+STMT(st_auth_verify,
+     "WITH s AS (SELECT id, user_id, expires_at, refreshed_at FROM sessions"
+     "           WHERE token_hash = decode($1, 'hex') AND revoked_at IS NULL AND expires_at > now()),"
+     " r AS (UPDATE sessions SET refreshed_at = now(), expires_at = now() + interval '7 days'"
+     "       FROM s WHERE sessions.id = s.id AND s.refreshed_at < now() - interval '24 hours'"
+     "       RETURNING sessions.expires_at)"
+     " SELECT s.id, s.user_id FROM s");
+
+enum result auth_session_verify(struct gctx *g, const char *token)
+{
+    size_t n = strlen(token);
+    if (n < 16 || n > 128)
+        return fail(g, R_UNAUTHORIZED, "Invalid or expired session");
+    PGresult *r = DBQ(g, &st_auth_verify, auth_token_hash_hex(g->a, token));
+    if (!r)
+        return g->res;
+    if (PQntuples(r) != 1)
+        return fail(g, R_UNAUTHORIZED, "Invalid or expired session");
+    g->session_id = arena_strdup(g->a, db_val(r, 0, 0));
+    g->user_id = arena_strdup(g->a, db_val(r, 0, 1));
+    return R_OK;
+}
+
+STMT(st_auth_signout, "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL");
+
+enum result auth_signout(struct gctx *g)
+{
+    return DBQ(g, &st_auth_signout, g->session_id) ? R_OK : g->res;
+}
+
+STMT(st_auth_session,
+     "SELECT json_build_object('user', user_json(u, p), 'expires_at', iso(s.expires_at))"
+     " FROM sessions s JOIN users u ON u.id = s.user_id JOIN profiles p ON p.id = u.id WHERE s.id = $1");
+
+enum result auth_session_json(struct gctx *g, const char **json)
+{
+    PGresult *r = DBQ(g, &st_auth_session, g->session_id);
+    if (!r)
+        return g->res;
+    if (PQntuples(r) != 1)
+        return fail(g, R_UNAUTHORIZED, "Invalid or expired session");
+    *json = db_val(r, 0, 0);
+    return R_OK;
+}
+
+static const struct vfield reset_fields[] = {
+    {.name = "email", .type = V_EMAIL, .required = true, .max = 254},
+};
+
+STMT(st_auth_reset_create,
+     "INSERT INTO password_resets (user_id, token_hash, expires_at)"
+     " SELECT id, decode($2, 'hex'), now() + interval '1 hour' FROM users WHERE email = $1 RETURNING user_id");
+
+enum result auth_reset_request(struct gctx *g, const cJSON *body)
+{
+    struct vvalue v[1];
+    if (validate(g, body, reset_fields, 1, v) != R_OK)
+        return g->res;
+    const char *email = lower(g->a, v[0].s);
+    const char *token = auth_new_token(g->a);
+    if (db_begin(g) != R_OK)
+        return g->res;
+    PGresult *r = DBQ(g, &st_auth_reset_create, email, auth_token_hash_hex(g->a, token));
+    if (!r)
+        return g->res;
+    if (PQntuples(r) == 1) {
+        const char *link = arena_sprintf(g->a, "%s/reset-password?token=%s", cfg.public_url, token);
+        const char *text = arena_sprintf(g->a,
+                                         "Someone asked to reset the password of your gigd account.\r\n\r\n"
+                                         "To choose a new password, open this link within one hour:\r\n%s\r\n\r\n"
+                                         "Reset token: %s\r\n\r\n"
+                                         "If you did not ask for this, ignore this mail.\r\n",
+                                         link, token);
+        if (mail_enqueue(g, email, "Reset your gigd password", text) != R_OK)
+            return g->res;
+    }
+    return db_commit(g);
+}
+
+static const struct vfield confirm_fields[] = {
+    {.name = "token", .type = V_STRING, .required = true, .min = 1, .max = 128},
+    {.name = "password", .type = V_STRING, .required = true, .min = 8, .max = 128},
+};
+
+STMT(st_auth_reset_use,
+     "UPDATE password_resets SET used_at = now()"
+     " WHERE token_hash = decode($1, 'hex') AND used_at IS NULL AND expires_at > now() RETURNING user_id");
+STMT(st_auth_set_password, "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1");
+STMT(st_auth_revoke_all,
+     "UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL"
+     " AND ($2::uuid IS NULL OR id <> $2::uuid)");
+
+enum result auth_reset_confirm(struct gctx *g, const cJSON *body)
+{
+    struct vvalue v[2];
+    if (validate(g, body, confirm_fields, 2, v) != R_OK)
+        return g->res;
+    char hash[crypto_pwhash_STRBYTES];
+    if (hash_password(g, v[1].s, hash) != R_OK)
+        return g->res;
+    if (db_begin(g) != R_OK)
+        return g->res;
+    PGresult *r = DBQ(g, &st_auth_reset_use, auth_token_hash_hex(g->a, v[0].s));
+    if (!r)
+        return g->res;
+    if (PQntuples(r) != 1)
+        return fail_field(g, "token", "is invalid or expired");
+    const char *uid = arena_strdup(g->a, db_val(r, 0, 0));
+    if (!DBQ(g, &st_auth_set_password, uid, hash) || !DBQ(g, &st_auth_revoke_all, uid, NULL))
+        return g->res;
+    return db_commit(g);
+}
+
+static const struct vfield password_fields[] = {
+    {.name = "current_password", .type = V_STRING, .required = true, .min = 1, .max = 128},
+    {.name = "new_password", .type = V_STRING, .required = true, .min = 8, .max = 128},
+};
+
+STMT(st_auth_hash_of, "SELECT password_hash FROM users WHERE id = $1");
+
+enum result auth_update_password(struct gctx *g, const cJSON *body)
+{
+    struct vvalue v[2];
+    if (validate(g, body, password_fields, 2, v) != R_OK)
+        return g->res;
+    PGresult *r = DBQ(g, &st_auth_hash_of, g->user_id);
+    if (!r)
+        return g->res;
+    if (PQntuples(r) != 1)
+        return fail(g, R_UNAUTHORIZED, "Invalid or expired session");
+    if (crypto_pwhash_str_verify(db_val(r, 0, 0), v[0].s, strlen(v[0].s)) != 0)
+        return fail_field(g, "current_password", "is incorrect");
+    char hash[crypto_pwhash_STRBYTES];
+    if (hash_password(g, v[1].s, hash) != R_OK)
+        return g->res;
+    if (db_begin(g) != R_OK)
+        return g->res;
+    if (!DBQ(g, &st_auth_set_password, g->user_id, hash) || !DBQ(g, &st_auth_revoke_all, g->user_id, g->session_id))
+        return g->res;
+    return db_commit(g);
+}

@@ -1,0 +1,233 @@
+/* db.c — libpq wrapper: lazy prepare, reconnect on loss, SQLSTATE → result. */
+#include "db.h"
+#include "log.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char last_constraint[128];
+static char last_sqlstate[6];
+
+const char *db_last_constraint(void) { return last_constraint; }
+const char *db_last_sqlstate(void) { return last_sqlstate; }
+
+static void notice_quiet(void *arg, const PGresult *res) { (void)arg; (void)res; }
+
+int db_connect(struct db *db, const char *conninfo)
+{
+    if (conninfo)
+        db->conninfo = conninfo;
+    if (db->conn)
+        PQfinish(db->conn);
+    db->in_tx = false;
+    db->gen++;
+    db->conn = PQconnectdb(db->conninfo);
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        log_error("db: connect failed: %s", PQerrorMessage(db->conn));
+        PQfinish(db->conn);
+        db->conn = NULL;
+        return -1;
+    }
+    PQsetNoticeReceiver(db->conn, notice_quiet, NULL);
+    PGresult *r = PQexec(db->conn, "SET TIME ZONE 'UTC'");
+    PQclear(r);
+    return 0;
+}
+
+void db_close(struct db *db)
+{
+    if (db->conn)
+        PQfinish(db->conn);
+    db->conn = NULL;
+}
+
+static bool conn_ok(struct db *db)
+{
+    return db->conn && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+bool db_ping(struct db *db)
+{
+    if (!conn_ok(db) && db_connect(db, NULL) < 0)
+        return false;
+    PGresult *r = PQexec(db->conn, "SELECT 1");
+    bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+    if (!ok && !conn_ok(db) && db_connect(db, NULL) == 0) {
+        r = PQexec(db->conn, "SELECT 1");
+        ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+        PQclear(r);
+    }
+    return ok;
+}
+
+static void result_free(void *p) { PQclear(p); }
+
+static enum result classify(PGresult *r)
+{
+    const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    const char *cons = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+    snprintf(last_sqlstate, sizeof last_sqlstate, "%s", st ? st : "");
+    snprintf(last_constraint, sizeof last_constraint, "%s", cons ? cons : "");
+    if (!st)
+        return R_UNAVAILABLE;
+    if (!strcmp(st, "23505"))
+        return R_CONFLICT;
+    if (!strcmp(st, "23514") || !strcmp(st, "22P02") || !strcmp(st, "22001") || !strcmp(st, "22003") ||
+        !strcmp(st, "23502") || !strcmp(st, "22007") || !strcmp(st, "22008") || !strcmp(st, "23503"))
+        return R_INVALID;
+    if (!strncmp(st, "08", 2) || !strncmp(st, "57P", 3))
+        return R_UNAVAILABLE;
+    return R_ERR;
+}
+
+/* One attempt; *retryable is set when the connection died outside a transaction. */
+static PGresult *attempt(struct gctx *g, struct stmt *s, int n, const char *const *params, bool *retryable)
+{
+    struct db *db = g->db;
+    *retryable = false;
+    if (!conn_ok(db)) {
+        if (db->in_tx) {
+            fail(g, R_UNAVAILABLE, "Database unavailable");
+            return NULL;
+        }
+        if (db_connect(db, NULL) < 0) {
+            fail(g, R_UNAVAILABLE, "Database unavailable");
+            return NULL;
+        }
+    }
+    if (s->prepared_gen != db->gen) {
+        PGresult *p = PQprepare(db->conn, s->name, s->sql, 0, NULL);
+        ExecStatusType ps = PQresultStatus(p);
+        if (ps != PGRES_COMMAND_OK) {
+            const char *st = PQresultErrorField(p, PG_DIAG_SQLSTATE);
+            if (st && !strcmp(st, "42P05")) { /* already prepared on this connection */
+                PQclear(p);
+            } else {
+                if (!conn_ok(db) && !db->in_tx)
+                    *retryable = true;
+                log_error("db: prepare %s failed: %s", s->name, PQresultErrorMessage(p));
+                enum result r = classify(p);
+                PQclear(p);
+                fail(g, r == R_UNAVAILABLE || !conn_ok(db) ? R_UNAVAILABLE : R_ERR,
+                     r == R_UNAVAILABLE ? "Database unavailable" : "Internal error");
+                return NULL;
+            }
+        } else {
+            PQclear(p);
+        }
+        s->prepared_gen = db->gen;
+    }
+    PGresult *r = PQexecPrepared(db->conn, s->name, n, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+        arena_on_cleanup(g->a, result_free, r);
+        return r;
+    }
+    enum result cls = classify(r);
+    if (!conn_ok(db)) {
+        cls = R_UNAVAILABLE;
+        if (!db->in_tx)
+            *retryable = true;
+        db->in_tx = false;
+    }
+    if (cls == R_ERR || cls == R_UNAVAILABLE)
+        log_error("db: %s failed: %s", s->name, PQresultErrorMessage(r));
+    PQclear(r);
+    switch (cls) {
+    case R_CONFLICT: fail(g, cls, last_constraint); break;
+    case R_INVALID: fail(g, cls, "Invalid value"); break;
+    case R_UNAVAILABLE: fail(g, cls, "Database unavailable"); break;
+    default: fail(g, R_ERR, "Internal error");
+    }
+    return NULL;
+}
+
+PGresult *db_query(struct gctx *g, struct stmt *s, int n, const char *const *params)
+{
+    bool retry;
+    PGresult *r = attempt(g, s, n, params, &retry);
+    if (!r && retry) {
+        /* The server went away (restart): reconnect once and try again. */
+        log_warn("db: connection lost, reconnecting");
+        if (db_connect(g->db, NULL) == 0)
+            r = attempt(g, s, n, params, &retry);
+    }
+    return r;
+}
+
+static enum result exec_simple(struct gctx *g, const char *sql)
+{
+    struct db *db = g->db;
+    if (!conn_ok(db) && (db->in_tx || db_connect(db, NULL) < 0))
+        return fail(g, R_UNAVAILABLE, "Database unavailable");
+    PGresult *r = PQexec(db->conn, sql);
+    ExecStatusType st = PQresultStatus(r);
+    PQclear(r);
+    if (st != PGRES_COMMAND_OK) {
+        if (!conn_ok(db))
+            return fail(g, R_UNAVAILABLE, "Database unavailable");
+        log_error("db: %s failed: %s", sql, PQerrorMessage(db->conn));
+        return fail(g, R_ERR, "Internal error");
+    }
+    return R_OK;
+}
+
+static void tx_guard(void *p)
+{
+    struct db *db = p;
+    if (db->in_tx && conn_ok(db)) {
+        PGresult *r = PQexec(db->conn, "ROLLBACK");
+        PQclear(r);
+    }
+    db->in_tx = false;
+}
+
+enum result db_begin(struct gctx *g)
+{
+    if (g->db->in_tx)
+        return R_OK;
+    if (exec_simple(g, "BEGIN") != R_OK) {
+        /* A dead connection is noticed here first after a server restart. */
+        if (g->res == R_UNAVAILABLE && db_connect(g->db, NULL) == 0 && exec_simple(g, "BEGIN") == R_OK)
+            goto ok;
+        return g->res;
+    }
+ok:
+    g->db->in_tx = true;
+    arena_on_cleanup(g->a, tx_guard, g->db);
+    return R_OK;
+}
+
+enum result db_commit(struct gctx *g)
+{
+    if (!g->db->in_tx)
+        return R_OK;
+    enum result r = exec_simple(g, "COMMIT");
+    g->db->in_tx = false;
+    return r;
+}
+
+void db_rollback(struct gctx *g)
+{
+    tx_guard(g->db);
+}
+
+const char *db_val(PGresult *r, int row, int col)
+{
+    if (!r || row >= PQntuples(r) || col >= PQnfields(r) || PQgetisnull(r, row, col))
+        return NULL;
+    return PQgetvalue(r, row, col);
+}
+
+bool db_bool(PGresult *r, int row, int col)
+{
+    const char *v = db_val(r, row, col);
+    return v && v[0] == 't';
+}
+
+long long db_ll(PGresult *r, int row, int col)
+{
+    const char *v = db_val(r, row, col);
+    return v ? strtoll(v, NULL, 10) : 0;
+}

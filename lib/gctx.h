@@ -1,0 +1,33 @@
+/* gctx.h — what a domain call needs: memory, database, who is asking, and
+ * where to put an error. lib/ knows nothing of FastCGI; fcgi/ builds one per request. */
+#ifndef GIGD_GCTX_H
+#define GIGD_GCTX_H
+#include <stdbool.h>
+#include <cjson/cJSON.h>
+#include "arena.h"
+#include "result.h"
+
+struct db;
+
+struct gctx {
+    arena *a;
+    struct db *db;
+    const char *user_id;      /* authenticated user, or NULL */
+    const char *session_id;   /* session used to authenticate, or NULL */
+    /* Error of the last failed call: message is client-safe. */
+    enum result res;
+    const char *err;
+    cJSON *fields;            /* VALIDATION_ERROR fields, owned by the arena */
+    const char *retry_after;  /* seconds, for R_RATELIMITED */
+};
+
+/* Records an error and returns it, so callers can `return fail(g, R_X, "...")`. */
+enum result fail(struct gctx *g, enum result r, const char *msg);
+/* A validation error naming one field. */
+enum result fail_field(struct gctx *g, const char *field, const char *msg);
+/* Parses JSON owned by the arena (cJSON_Delete at reset); NULL on bad JSON. */
+cJSON *gctx_json_parse(struct gctx *g, const char *s, size_t len);
+/* A cJSON tree freed at arena reset. */
+cJSON *gctx_own(struct gctx *g, cJSON *j);
+
+#endif

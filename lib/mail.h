@@ -1,0 +1,12 @@
+/* mail.h — the mail outbox: enqueue inside the caller's transaction; deliver from gigctl. */
+#ifndef GIGD_MAIL_H
+#define GIGD_MAIL_H
+#include "gctx.h"
+
+/* Queues a plain-text mail; runs in the caller's transaction if one is open. */
+enum result mail_enqueue(struct gctx *g, const char *to, const char *subject, const char *text);
+/* Sends up to `batch` due mails over SMTP (GIGD_SMTP_URL); returns how many were
+ * claimed (sent or rescheduled), or -1 when the database failed. */
+int mail_deliver_batch(struct gctx *g, int batch);
+
+#endif

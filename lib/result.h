@@ -1,0 +1,22 @@
+/* result.h — the one result enum of the domain; fcgi/respond.c maps it to HTTP. */
+#ifndef GIGD_RESULT_H
+#define GIGD_RESULT_H
+
+enum result {
+    R_OK = 0,
+    R_ERR,          /* 500 INTERNAL_ERROR */
+    R_INVALID,      /* 400 VALIDATION_ERROR */
+    R_UNAUTHORIZED, /* 401 */
+    R_LIMIT,        /* 402 LIMIT_EXCEEDED */
+    R_FORBIDDEN,    /* 403 */
+    R_NOTFOUND,     /* 404 */
+    R_METHOD,       /* 405 METHOD_NOT_ALLOWED */
+    R_CONFLICT,     /* 409 */
+    R_TOOLARGE,     /* 413 PAYLOAD_TOO_LARGE */
+    R_UNSUPPORTED,  /* 415 UNSUPPORTED_MEDIA_TYPE */
+    R_RATELIMITED,  /* 429 */
+    R_UPSTREAM,     /* 502 UPSTREAM_ERROR: an outside service (Stripe) failed */
+    R_UNAVAILABLE,  /* 503 */
+};
+
+#endif

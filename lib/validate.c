@@ -1,0 +1,304 @@
+/* validate.c — one pass over a field table; messages read like Zod's. */
+#include "validate.h"
+#include "buf.h"
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+bool valid_utf8(const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    while (*s) {
+        if (*s < 0x80) { s++; continue; }
+        int n;
+        unsigned cp;
+        if ((*s & 0xE0) == 0xC0) { n = 2; cp = *s & 0x1F; }
+        else if ((*s & 0xF0) == 0xE0) { n = 3; cp = *s & 0x0F; }
+        else if ((*s & 0xF8) == 0xF0) { n = 4; cp = *s & 0x07; }
+        else return false;
+        for (int i = 1; i < n; i++) {
+            if ((s[i] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i] & 0x3F);
+        }
+        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        s += n;
+    }
+    return true;
+}
+
+size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+bool valid_uuid(const char *s)
+{
+    if (strlen(s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return false;
+        } else if (!isxdigit((unsigned char)s[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool valid_email(const char *s)
+{
+    size_t len = strlen(s);
+    if (len < 3 || len > 254)
+        return false;
+    const char *at = strchr(s, '@');
+    if (!at || at == s || strchr(at + 1, '@'))
+        return false;
+    const char *dot = strrchr(at + 1, '.');
+    if (!dot || dot == at + 1 || dot[1] == '\0')
+        return false;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == '"' || *p == ',' || *p == ';' ||
+            *p == '\\' || *p == '(' || *p == ')' || *p == '[' || *p == ']')
+            return false;
+    return true;
+}
+
+bool valid_http_url(const char *s)
+{
+    const char *rest;
+    if (!strncmp(s, "https://", 8))
+        rest = s + 8;
+    else if (!strncmp(s, "http://", 7))
+        rest = s + 7;
+    else
+        return false;
+    if (!*rest || *rest == '/' || *rest == '.' || *rest == ':')
+        return false;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == '"' || *p == '<' || *p == '>' || *p == '\\' || (unsigned char)*p >= 0x7f)
+            return false;
+    return true;
+}
+
+/* 2026-02-24T19:00:00Z, with optional fraction and ±hh:mm offset. */
+bool valid_rfc3339(const char *s)
+{
+    int y, mo, d, h, mi, se, n = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+        return false;
+    if (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
+        return false;
+    const char *p = s + 11;
+    n = 0;
+    if (sscanf(p, "%2d:%2d:%2d%n", &h, &mi, &se, &n) != 3 || n != 8)
+        return false;
+    p += 8;
+    if (*p == '.') {
+        p++;
+        if (!isdigit((unsigned char)*p))
+            return false;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om;
+        n = 0;
+        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 || oh > 23 || om > 59)
+            return false;
+        p += 6;
+    } else {
+        return false;
+    }
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return *p == '\0' && y >= 1970 && mo >= 1 && mo <= 12 && d >= 1 && d <= mdays[mo - 1] && h <= 23 &&
+           mi <= 59 && se <= 60;
+}
+
+const char *pg_text_array(arena *a, const char *const *items, int n)
+{
+    struct buf b;
+    buf_init(&b, a, 64);
+    buf_putc(&b, '{');
+    for (int i = 0; i < n; i++) {
+        if (i)
+            buf_putc(&b, ',');
+        buf_putc(&b, '"');
+        for (const char *p = items[i]; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                buf_putc(&b, '\\');
+            buf_putc(&b, *p);
+        }
+        buf_putc(&b, '"');
+    }
+    buf_putc(&b, '}');
+    return b.p;
+}
+
+static const char *fmt_num(arena *a, double v)
+{
+    return arena_sprintf(a, "%.17g", v);
+}
+
+/* Checks one string against the rule; returns an error message or NULL. */
+static const char *check_string(struct gctx *g, const struct vfield *f, const char *s, double min, double max)
+{
+    if (!valid_utf8(s))
+        return "must be valid UTF-8";
+    size_t n = utf8_chars(s);
+    if (min > 0 && n < (size_t)min)
+        return min == 1 ? "is required" : arena_sprintf(g->a, "must be at least %.0f characters", min);
+    if (max > 0 && n > (size_t)max)
+        return arena_sprintf(g->a, "must be at most %.0f characters", max);
+    return NULL;
+}
+
+static const char *check_one(struct gctx *g, const struct vfield *f, const cJSON *v, struct vvalue *out)
+{
+    switch (f->type) {
+    case V_STRING: case V_UUID: case V_EMAIL: case V_URL: case V_ENUM: case V_TIME: {
+        if (!cJSON_IsString(v))
+            return "must be a string";
+        const char *s = v->valuestring;
+        const char *msg = check_string(g, f, s, f->type == V_STRING ? f->min : 0, f->max);
+        if (msg)
+            return msg;
+        if (f->type == V_UUID && !valid_uuid(s))
+            return "must be a UUID";
+        if (f->type == V_EMAIL && !valid_email(s))
+            return "must be a valid email address";
+        if (f->type == V_URL && !valid_http_url(s))
+            return "must be an http(s) URL";
+        if (f->type == V_TIME && !valid_rfc3339(s))
+            return "must be an RFC 3339 timestamp";
+        if (f->type == V_ENUM) {
+            bool ok = false;
+            for (const char *const *o = f->options; *o; o++)
+                if (!strcmp(*o, s))
+                    ok = true;
+            if (!ok) {
+                struct buf b;
+                buf_init(&b, g->a, 64);
+                buf_puts(&b, "must be one of:");
+                for (const char *const *o = f->options; *o; o++)
+                    buf_printf(&b, " %s", *o);
+                return b.p;
+            }
+        }
+        if (f->check && !f->check(s))
+            return f->check_msg ? f->check_msg : "is invalid";
+        out->s = s;
+        out->text = s;
+        return NULL;
+    }
+    case V_INT: case V_NUMBER: case V_MONEY: {
+        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+            return "must be a number";
+        double d = v->valuedouble;
+        if (f->type == V_INT && (d != floor(d) || fabs(d) > 9e15))
+            return "must be an integer";
+        if (d < f->min)
+            return arena_sprintf(g->a, "must be at least %g", f->min);
+        if (f->max > f->min && d > f->max)
+            return arena_sprintf(g->a, "must be at most %g", f->max);
+        out->num = d;
+        if (f->type == V_MONEY) {
+            double minor = d * 100.0;
+            if (fabs(minor - round(minor)) > 1e-6)
+                return "must have at most 2 decimal places";
+            out->i = (long long)llround(minor);
+            out->text = arena_sprintf(g->a, "%lld", out->i);
+        } else if (f->type == V_INT) {
+            out->i = (long long)d;
+            out->text = arena_sprintf(g->a, "%lld", out->i);
+        } else {
+            out->text = fmt_num(g->a, d);
+        }
+        return NULL;
+    }
+    case V_BOOL:
+        if (!cJSON_IsBool(v))
+            return "must be a boolean";
+        out->b = cJSON_IsTrue(v);
+        out->text = out->b ? "true" : "false";
+        return NULL;
+    case V_STRINGS: {
+        if (!cJSON_IsArray(v))
+            return "must be an array of strings";
+        int n = cJSON_GetArraySize(v);
+        if (n < (int)f->min)
+            return arena_sprintf(g->a, "must have at least %.0f items", f->min);
+        if (f->max > 0 && n > (int)f->max)
+            return arena_sprintf(g->a, "must have at most %.0f items", f->max);
+        const char **items = arena_alloc(g->a, sizeof(char *) * (size_t)(n + 1));
+        int i = 0;
+        const cJSON *it;
+        cJSON_ArrayForEach(it, v) {
+            if (!cJSON_IsString(it))
+                return "must be an array of strings";
+            const char *s = it->valuestring;
+            if (!valid_utf8(s))
+                return "must be valid UTF-8";
+            if (!*s)
+                return "must not contain empty strings";
+            if (f->item_max > 0 && utf8_chars(s) > (size_t)f->item_max)
+                return arena_sprintf(g->a, "items must be at most %d characters", f->item_max);
+            if (f->check && !f->check(s))
+                return f->check_msg ? f->check_msg : "has an invalid item";
+            items[i++] = s;
+        }
+        items[i] = NULL;
+        out->items = items;
+        out->n = n;
+        out->text = pg_text_array(g->a, items, n);
+        return NULL;
+    }
+    }
+    return "is invalid";
+}
+
+enum result validate(struct gctx *g, const cJSON *obj, const struct vfield *fields, int nfields,
+                     struct vvalue *values)
+{
+    memset(values, 0, sizeof *values * (size_t)nfields);
+    if (!cJSON_IsObject(obj))
+        return fail(g, R_INVALID, "Request body must be a JSON object");
+    int bad = 0;
+    for (int i = 0; i < nfields; i++) {
+        const struct vfield *f = &fields[i];
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, f->name);
+        struct vvalue *out = &values[i];
+        if (!v) {
+            if (f->required) {
+                fail_field(g, f->name, "is required");
+                bad++;
+            }
+            continue;
+        }
+        out->present = true;
+        if (cJSON_IsNull(v)) {
+            if (!f->nullable) {
+                fail_field(g, f->name, f->required ? "is required" : "must not be null");
+                bad++;
+            }
+            out->null = true;
+            continue;
+        }
+        const char *msg = check_one(g, f, v, out);
+        if (msg) {
+            fail_field(g, f->name, msg);
+            bad++;
+        }
+    }
+    return bad ? R_INVALID : R_OK;
+}

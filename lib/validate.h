@@ -1,0 +1,62 @@
+/* validate.h — validation as data: a field table per input yields typed values
+ * and the `fields` object of a VALIDATION_ERROR in one pass. */
+#ifndef GIGD_VALIDATE_H
+#define GIGD_VALIDATE_H
+#include <stdbool.h>
+#include <cjson/cJSON.h>
+#include "gctx.h"
+
+enum vtype {
+    V_STRING,   /* min/max = length in characters */
+    V_INT,      /* min/max = value */
+    V_NUMBER,   /* min/max = value */
+    V_MONEY,    /* major units, ≤ 2 decimals, min/max in major units; text = minor units */
+    V_BOOL,
+    V_STRINGS,  /* array of strings: min/max = count, item_max = length of each */
+    V_UUID,
+    V_EMAIL,
+    V_URL,      /* http(s) URL, max = length */
+    V_ENUM,     /* one of options */
+    V_TIME,     /* RFC 3339 timestamp */
+};
+
+struct vfield {
+    const char *name;
+    enum vtype type;
+    bool required;
+    bool nullable;
+    double min, max;
+    const char *const *options;            /* V_ENUM: NULL-terminated */
+    int item_max;                          /* V_STRINGS: max characters per item */
+    bool (*check)(const char *s);          /* extra check on strings */
+    const char *check_msg;
+};
+
+struct vvalue {
+    bool present;       /* key was in the object (even if null) */
+    bool null;
+    const char *s;      /* strings, enums, uuids: the value */
+    double num;
+    long long i;        /* V_INT, V_MONEY (minor units) */
+    bool b;
+    const char **items; /* V_STRINGS */
+    int n;
+    const char *text;   /* the value as a SQL parameter (NULL for null/absent) */
+};
+
+/* Validates obj against the table; values[i] corresponds to fields[i]. Returns R_OK
+ * or R_INVALID with every offending field in g->fields. A non-object body is invalid. */
+enum result validate(struct gctx *g, const cJSON *obj, const struct vfield *fields, int nfields,
+                     struct vvalue *values);
+
+/* Pure checks, shared with query-string parsing. */
+bool valid_uuid(const char *s);
+bool valid_email(const char *s);
+bool valid_http_url(const char *s);
+bool valid_utf8(const char *s);
+size_t utf8_chars(const char *s);
+bool valid_rfc3339(const char *s);
+/* Renders items as a PostgreSQL text[] literal (quoted, escaped). */
+const char *pg_text_array(arena *a, const char *const *items, int n);
+
+#endif
