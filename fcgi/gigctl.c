@@ -201,7 +201,7 @@ static int cmd_cron(const char *name)
     struct gctx g = {.a = a, .db = &db};
     const char *json = NULL;
     int rc = 0;
-    if (cron_run(&g, name, &json) != R_OK) {
+    if (cron_run(&g, name, &json) != R_SUCCESS) {
         fprintf(stderr, "gigctl: cron %s: %s\n", name, g.err ? g.err : "failed");
         rc = g.res == R_NOTFOUND ? 2 : 1;
     } else {

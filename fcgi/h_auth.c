@@ -19,7 +19,7 @@ static void clear_cookie(struct request *r)
 void h_auth_signup(struct request *r)
 {
     struct auth_grant gr;
-    if (auth_signup(&r->g, r->json, &gr) != R_OK)
+    if (auth_signup(&r->g, r->json, &gr) != R_SUCCESS)
         return respond_error(r);
     set_cookie(r, gr.token);
     respond_data(r, 201, gr.json);
@@ -28,7 +28,7 @@ void h_auth_signup(struct request *r)
 void h_auth_signin(struct request *r)
 {
     struct auth_grant gr;
-    if (auth_signin(&r->g, r->json, &gr) != R_OK)
+    if (auth_signin(&r->g, r->json, &gr) != R_SUCCESS)
         return respond_error(r);
     set_cookie(r, gr.token);
     respond_data(r, 200, gr.json);
@@ -36,7 +36,7 @@ void h_auth_signin(struct request *r)
 
 void h_auth_signout(struct request *r)
 {
-    if (auth_signout(&r->g) != R_OK)
+    if (auth_signout(&r->g) != R_SUCCESS)
         return respond_error(r);
     clear_cookie(r);
     respond_ok(r);
@@ -45,26 +45,27 @@ void h_auth_signout(struct request *r)
 void h_auth_session(struct request *r)
 {
     const char *json = NULL;
-    respond_result(r, auth_session_json(&r->g, &json), 200, json);
+    enum result res = auth_session_json(&r->g, &json);
+    respond_result(r, res, 200, json);
 }
 
 void h_auth_reset(struct request *r)
 {
-    if (auth_reset_request(&r->g, r->json) != R_OK)
+    if (auth_reset_request(&r->g, r->json) != R_SUCCESS)
         return respond_error(r);
     respond_data(r, 200, "{\"message\":\"If an account exists for that email, a reset link has been sent.\"}");
 }
 
 void h_auth_reset_confirm(struct request *r)
 {
-    if (auth_reset_confirm(&r->g, r->json) != R_OK)
+    if (auth_reset_confirm(&r->g, r->json) != R_SUCCESS)
         return respond_error(r);
     respond_ok(r);
 }
 
 void h_auth_password(struct request *r)
 {
-    if (auth_update_password(&r->g, r->json) != R_OK)
+    if (auth_update_password(&r->g, r->json) != R_SUCCESS)
         return respond_error(r);
     respond_ok(r);
 }

@@ -34,5 +34,6 @@ void h_cron(struct request *r)
     if (!cron_authorized(r))
         return respond_fail(r, R_UNAUTHORIZED, "Invalid cron secret");
     const char *json = NULL;
-    respond_result(r, cron_run(&r->g, req_arg(r, 0), &json), 200, json);
+    enum result res = cron_run(&r->g, req_arg(r, 0), &json);
+    respond_result(r, res, 200, json);
 }

@@ -9,7 +9,7 @@ static const struct {
     int status;
     const char *code;
 } map[] = {
-    {R_OK, 200, "OK"},
+    {R_SUCCESS, 200, "OK"},
     {R_ERR, 500, "INTERNAL_ERROR"},
     {R_INVALID, 400, "VALIDATION_ERROR"},
     {R_UNAUTHORIZED, 401, "UNAUTHORIZED"},
@@ -66,7 +66,7 @@ void respond_ok(struct request *r)
 
 void respond_error(struct request *r)
 {
-    enum result res = r->g.res == R_OK ? R_ERR : r->g.res;
+    enum result res = r->g.res == R_SUCCESS ? R_ERR : r->g.res;
     const char *msg = r->g.err;
     /* Internal details never reach the client. */
     if (res == R_ERR || !msg)
@@ -102,7 +102,7 @@ void respond_fail(struct request *r, enum result res, const char *msg)
 
 void respond_result(struct request *r, enum result res, int status, const char *json)
 {
-    if (res == R_OK)
+    if (res == R_SUCCESS)
         respond_data(r, status, json);
     else
         respond_error(r);

@@ -14,7 +14,7 @@ void respond_ok(struct request *r);
 void respond_error(struct request *r);
 /* Sets the error on r->g and responds with it. */
 void respond_fail(struct request *r, enum result res, const char *msg);
-/* R_OK → respond_data(status, json); anything else → respond_error. */
+/* R_SUCCESS → respond_data(status, json); anything else → respond_error. */
 void respond_result(struct request *r, enum result res, int status, const char *json);
 
 /* Writes status line, headers and body to the FastCGI stream (no-op in unit tests). */

@@ -123,7 +123,7 @@ static enum result read_body(struct request *r, long limit)
     body[got] = '\0';
     r->body = body;
     r->body_len = (size_t)got;
-    return R_OK;
+    return R_SUCCESS;
 }
 
 static bool json_content_type(struct request *r)
@@ -158,7 +158,7 @@ void worker_dispatch(struct request *r)
     if (rt->flags & (AUTH | OPTAUTH | QTOKEN)) {
         find_token(r, rt->flags);
         if (r->token && *r->token) {
-            if (auth_session_verify(&r->g, r->token) != R_OK && r->g.res != R_UNAUTHORIZED) {
+            if (auth_session_verify(&r->g, r->token) != R_SUCCESS && r->g.res != R_UNAUTHORIZED) {
                 respond_error(r);
                 return;
             }
@@ -167,14 +167,14 @@ void worker_dispatch(struct request *r)
             respond_fail(r, R_UNAUTHORIZED, r->token ? "Invalid or expired session" : "Authentication required");
             return;
         }
-        r->g.res = R_OK;
+        r->g.res = R_SUCCESS;
         if (r->g.user_id && csrf_refused(r)) {
             respond_fail(r, R_FORBIDDEN, "Cross-site request refused");
             return;
         }
     }
     if (!(rt->flags & UPLOAD) && unsafe_method(r->method)) {
-        if (read_body(r, cfg.json_body_limit) != R_OK) {
+        if (read_body(r, cfg.json_body_limit) != R_SUCCESS) {
             respond_error(r);
             return;
         }

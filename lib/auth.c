@@ -68,7 +68,7 @@ static enum result hash_password(struct gctx *g, const char *pw, char out[crypto
         log_error("auth: crypto_pwhash_str failed (out of memory?)");
         return fail(g, R_ERR, "Internal error");
     }
-    return R_OK;
+    return R_SUCCESS;
 }
 
 /* Spends the same time as a real verification so unknown emails are not told apart. */
@@ -100,10 +100,10 @@ STMT(st_auth_signup,
 enum result auth_signup(struct gctx *g, const cJSON *body, struct auth_grant *out)
 {
     struct vvalue v[4];
-    if (validate(g, body, signup_fields, 4, v) != R_OK)
+    if (validate(g, body, signup_fields, 4, v) != R_SUCCESS)
         return g->res;
     char hash[crypto_pwhash_STRBYTES];
-    if (hash_password(g, v[1].s, hash) != R_OK)
+    if (hash_password(g, v[1].s, hash) != R_SUCCESS)
         return g->res;
     const char *token = auth_new_token(g->a);
     PGresult *r = DBQ(g, &st_auth_signup, lower(g->a, v[0].s), hash, lower(g->a, v[2].s), v[3].text,
@@ -118,7 +118,7 @@ enum result auth_signup(struct gctx *g, const cJSON *body, struct auth_grant *ou
     }
     out->json = arena_strdup(g->a, db_val(r, 0, 0));
     out->token = token;
-    return R_OK;
+    return R_SUCCESS;
 }
 
 static const struct vfield signin_fields[] = {
@@ -137,7 +137,7 @@ STMT(st_auth_new_session,
 enum result auth_signin(struct gctx *g, const cJSON *body, struct auth_grant *out)
 {
     struct vvalue v[2];
-    if (validate(g, body, signin_fields, 2, v) != R_OK)
+    if (validate(g, body, signin_fields, 2, v) != R_SUCCESS)
         return g->res;
     PGresult *r = DBQ(g, &st_auth_user_by_email, lower(g->a, v[0].s));
     if (!r)
@@ -153,7 +153,7 @@ enum result auth_signin(struct gctx *g, const cJSON *body, struct auth_grant *ou
         return fail(g, R_UNAUTHORIZED, bad);
     if (crypto_pwhash_str_needs_rehash(stored, PW_OPS, PW_MEM) != 0) {
         char hash[crypto_pwhash_STRBYTES];
-        if (hash_password(g, v[1].s, hash) == R_OK && !DBQ(g, &st_auth_rehash, uid, hash))
+        if (hash_password(g, v[1].s, hash) == R_SUCCESS && !DBQ(g, &st_auth_rehash, uid, hash))
             log_warn("auth: rehash failed for %s", uid);
     }
     const char *token = auth_new_token(g->a);
@@ -162,7 +162,7 @@ enum result auth_signin(struct gctx *g, const cJSON *body, struct auth_grant *ou
         return r ? fail(g, R_ERR, "Internal error") : g->res;
     out->json = arena_strdup(g->a, db_val(r, 0, 0));
     out->token = token;
-    return R_OK;
+    return R_SUCCESS;
 }
 
 /* One round trip: find a live session and, when due, slide its expiry. */
@@ -186,14 +186,14 @@ enum result auth_session_verify(struct gctx *g, const char *token)
         return fail(g, R_UNAUTHORIZED, "Invalid or expired session");
     g->session_id = arena_strdup(g->a, db_val(r, 0, 0));
     g->user_id = arena_strdup(g->a, db_val(r, 0, 1));
-    return R_OK;
+    return R_SUCCESS;
 }
 
 STMT(st_auth_signout, "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL");
 
 enum result auth_signout(struct gctx *g)
 {
-    return DBQ(g, &st_auth_signout, g->session_id) ? R_OK : g->res;
+    return DBQ(g, &st_auth_signout, g->session_id) ? R_SUCCESS : g->res;
 }
 
 STMT(st_auth_session,
@@ -208,7 +208,7 @@ enum result auth_session_json(struct gctx *g, const char **json)
     if (PQntuples(r) != 1)
         return fail(g, R_UNAUTHORIZED, "Invalid or expired session");
     *json = db_val(r, 0, 0);
-    return R_OK;
+    return R_SUCCESS;
 }
 
 static const struct vfield reset_fields[] = {
@@ -222,11 +222,11 @@ STMT(st_auth_reset_create,
 enum result auth_reset_request(struct gctx *g, const cJSON *body)
 {
     struct vvalue v[1];
-    if (validate(g, body, reset_fields, 1, v) != R_OK)
+    if (validate(g, body, reset_fields, 1, v) != R_SUCCESS)
         return g->res;
     const char *email = lower(g->a, v[0].s);
     const char *token = auth_new_token(g->a);
-    if (db_begin(g) != R_OK)
+    if (db_begin(g) != R_SUCCESS)
         return g->res;
     PGresult *r = DBQ(g, &st_auth_reset_create, email, auth_token_hash_hex(g->a, token));
     if (!r)
@@ -239,7 +239,7 @@ enum result auth_reset_request(struct gctx *g, const cJSON *body)
                                          "Reset token: %s\r\n\r\n"
                                          "If you did not ask for this, ignore this mail.\r\n",
                                          link, token);
-        if (mail_enqueue(g, email, "Reset your gigd password", text) != R_OK)
+        if (mail_enqueue(g, email, "Reset your gigd password", text) != R_SUCCESS)
             return g->res;
     }
     return db_commit(g);
@@ -261,12 +261,12 @@ STMT(st_auth_revoke_all,
 enum result auth_reset_confirm(struct gctx *g, const cJSON *body)
 {
     struct vvalue v[2];
-    if (validate(g, body, confirm_fields, 2, v) != R_OK)
+    if (validate(g, body, confirm_fields, 2, v) != R_SUCCESS)
         return g->res;
     char hash[crypto_pwhash_STRBYTES];
-    if (hash_password(g, v[1].s, hash) != R_OK)
+    if (hash_password(g, v[1].s, hash) != R_SUCCESS)
         return g->res;
-    if (db_begin(g) != R_OK)
+    if (db_begin(g) != R_SUCCESS)
         return g->res;
     PGresult *r = DBQ(g, &st_auth_reset_use, auth_token_hash_hex(g->a, v[0].s));
     if (!r)
@@ -289,7 +289,7 @@ STMT(st_auth_hash_of, "SELECT password_hash FROM users WHERE id = $1");
 enum result auth_update_password(struct gctx *g, const cJSON *body)
 {
     struct vvalue v[2];
-    if (validate(g, body, password_fields, 2, v) != R_OK)
+    if (validate(g, body, password_fields, 2, v) != R_SUCCESS)
         return g->res;
     PGresult *r = DBQ(g, &st_auth_hash_of, g->user_id);
     if (!r)
@@ -299,9 +299,9 @@ enum result auth_update_password(struct gctx *g, const cJSON *body)
     if (crypto_pwhash_str_verify(db_val(r, 0, 0), v[0].s, strlen(v[0].s)) != 0)
         return fail_field(g, "current_password", "is incorrect");
     char hash[crypto_pwhash_STRBYTES];
-    if (hash_password(g, v[1].s, hash) != R_OK)
+    if (hash_password(g, v[1].s, hash) != R_SUCCESS)
         return g->res;
-    if (db_begin(g) != R_OK)
+    if (db_begin(g) != R_SUCCESS)
         return g->res;
     if (!DBQ(g, &st_auth_set_password, g->user_id, hash) || !DBQ(g, &st_auth_revoke_all, g->user_id, g->session_id))
         return g->res;

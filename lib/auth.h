@@ -24,7 +24,7 @@ enum result auth_session_json(struct gctx *g, const char **json);
 /* Resolves a presented token: sets g->user_id and g->session_id, refreshing the
  * expiry when the session was last refreshed more than 24 h ago. R_UNAUTHORIZED if invalid. */
 enum result auth_session_verify(struct gctx *g, const char *token);
-/* Always R_OK for a well-formed email (no enumeration); mails a link when the account exists. */
+/* Always R_SUCCESS for a well-formed email (no enumeration); mails a link when the account exists. */
 enum result auth_reset_request(struct gctx *g, const cJSON *body);
 enum result auth_reset_confirm(struct gctx *g, const cJSON *body);
 enum result auth_update_password(struct gctx *g, const cJSON *body);

@@ -21,7 +21,7 @@ static enum result job_cleanup(struct gctx *g, const char **json)
     if (!r)
         return g->res;
     *json = db_val(r, 0, 0);
-    return R_OK;
+    return R_SUCCESS;
 }
 
 static const struct {
@@ -40,7 +40,7 @@ enum result cron_run(struct gctx *g, const char *name, const char **json)
     for (size_t i = 0; i < sizeof jobs / sizeof jobs[0]; i++) {
         if (strcmp(jobs[i].name, name) != 0)
             continue;
-        if (db_begin(g) != R_OK)
+        if (db_begin(g) != R_SUCCESS)
             return g->res;
         PGresult *r = DBQ(g, &st_cron_lock, name);
         if (!r)
@@ -48,14 +48,14 @@ enum result cron_run(struct gctx *g, const char *name, const char **json)
         if (!db_bool(r, 0, 0)) {
             db_rollback(g);
             *json = "{\"skipped\":\"already running\"}";
-            return R_OK;
+            return R_SUCCESS;
         }
-        if (jobs[i].fn(g, json) != R_OK)
+        if (jobs[i].fn(g, json) != R_SUCCESS)
             return g->res;
-        if (db_commit(g) != R_OK)
+        if (db_commit(g) != R_SUCCESS)
             return g->res;
         log_info("cron %s: %s", name, *json);
-        return R_OK;
+        return R_SUCCESS;
     }
     return fail(g, R_NOTFOUND, "Unknown cron job");
 }

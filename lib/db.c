@@ -170,7 +170,7 @@ static enum result exec_simple(struct gctx *g, const char *sql)
         log_error("db: %s failed: %s", sql, PQerrorMessage(db->conn));
         return fail(g, R_ERR, "Internal error");
     }
-    return R_OK;
+    return R_SUCCESS;
 }
 
 static void tx_guard(void *p)
@@ -186,23 +186,23 @@ static void tx_guard(void *p)
 enum result db_begin(struct gctx *g)
 {
     if (g->db->in_tx)
-        return R_OK;
-    if (exec_simple(g, "BEGIN") != R_OK) {
+        return R_SUCCESS;
+    if (exec_simple(g, "BEGIN") != R_SUCCESS) {
         /* A dead connection is noticed here first after a server restart. */
-        if (g->res == R_UNAVAILABLE && db_connect(g->db, NULL) == 0 && exec_simple(g, "BEGIN") == R_OK)
+        if (g->res == R_UNAVAILABLE && db_connect(g->db, NULL) == 0 && exec_simple(g, "BEGIN") == R_SUCCESS)
             goto ok;
         return g->res;
     }
 ok:
     g->db->in_tx = true;
     arena_on_cleanup(g->a, tx_guard, g->db);
-    return R_OK;
+    return R_SUCCESS;
 }
 
 enum result db_commit(struct gctx *g)
 {
     if (!g->db->in_tx)
-        return R_OK;
+        return R_SUCCESS;
     enum result r = exec_simple(g, "COMMIT");
     g->db->in_tx = false;
     return r;

@@ -38,7 +38,7 @@ PGresult *db_query(struct gctx *g, struct stmt *s, int n, const char *const *par
 #define DBQ(g, st, ...) db_query((g), (st), DB_NARGS(__VA_ARGS__), (const char *const[]){__VA_ARGS__})
 #define DBQ0(g, st) db_query((g), (st), 0, NULL)
 
-/* Transactions: begin/commit return R_OK or an error set on g. A transaction still
+/* Transactions: begin/commit return R_SUCCESS or an error set on g. A transaction still
  * open when the arena resets is rolled back. */
 enum result db_begin(struct gctx *g);
 enum result db_commit(struct gctx *g);

@@ -15,7 +15,7 @@ STMT(st_mail_enqueue, "INSERT INTO mail_outbox (to_addr, subject, body) VALUES (
 
 enum result mail_enqueue(struct gctx *g, const char *to, const char *subject, const char *text)
 {
-    return DBQ(g, &st_mail_enqueue, to, subject, text) ? R_OK : g->res;
+    return DBQ(g, &st_mail_enqueue, to, subject, text) ? R_SUCCESS : g->res;
 }
 
 STMT(st_mail_claim,

@@ -3,7 +3,7 @@
 #define GIGD_RESULT_H
 
 enum result {
-    R_OK = 0,
+    R_SUCCESS = 0,  /* not R_OK: <unistd.h> defines that for access(2) */
     R_ERR,          /* 500 INTERNAL_ERROR */
     R_INVALID,      /* 400 VALIDATION_ERROR */
     R_UNAUTHORIZED, /* 401 */

@@ -300,5 +300,5 @@ enum result validate(struct gctx *g, const cJSON *obj, const struct vfield *fiel
             bad++;
         }
     }
-    return bad ? R_INVALID : R_OK;
+    return bad ? R_INVALID : R_SUCCESS;
 }

@@ -44,7 +44,7 @@ struct vvalue {
     const char *text;   /* the value as a SQL parameter (NULL for null/absent) */
 };
 
-/* Validates obj against the table; values[i] corresponds to fields[i]. Returns R_OK
+/* Validates obj against the table; values[i] corresponds to fields[i]. Returns R_SUCCESS
  * or R_INVALID with every offending field in g->fields. A non-object body is invalid. */
 enum result validate(struct gctx *g, const cJSON *obj, const struct vfield *fields, int nfields,
                      struct vvalue *values);
