@@ -101,3 +101,50 @@ CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS
 $$ BEGIN PERFORM pg_notify('gigd_outbox', TG_TABLE_NAME); RETURN NULL; END $$;
 CREATE TRIGGER mail_outbox_notify AFTER INSERT ON mail_outbox
     FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
+
+-- Subscriptions (seed 000): one row per user that ever started a checkout; no row = free.
+-- The payments module fills it from Stripe; the marketplace asks user_is_pro().
+CREATE TABLE subscriptions (
+    id                      uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    user_id                 uuid NOT NULL UNIQUE REFERENCES users(id) ON DELETE CASCADE,
+    stripe_customer_id      text UNIQUE,
+    stripe_subscription_id  text UNIQUE,
+    status                  text NOT NULL DEFAULT 'incomplete'
+                            CHECK (status IN ('active', 'canceled', 'past_due', 'trialing', 'incomplete')),
+    plan                    text NOT NULL DEFAULT 'free' CHECK (plan IN ('free', 'pro')),
+    current_period_start    timestamptz,
+    current_period_end      timestamptz,
+    cancel_at_period_end    boolean NOT NULL DEFAULT false,
+    created_at              timestamptz NOT NULL DEFAULT now(),
+    updated_at              timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE FUNCTION user_is_pro(uid uuid) RETURNS boolean
+LANGUAGE sql STABLE AS
+$$ SELECT EXISTS (SELECT 1 FROM subscriptions
+                  WHERE user_id = uid AND plan = 'pro' AND status IN ('active', 'trialing', 'past_due')) $$;
+
+-- Notifications (seed 000 + seed 003 push types), written in the transaction of their cause.
+CREATE TABLE notifications (
+    id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    user_id     uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    type        text NOT NULL CHECK (type ~ '^[a-z_]{1,40}$'),
+    title       text NOT NULL CHECK (length(title) <= 200),
+    body        text CHECK (length(body) <= 2000),
+    data        jsonb NOT NULL DEFAULT '{}',
+    read_at     timestamptz,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX notifications_user_idx ON notifications (user_id, created_at DESC);
+CREATE INDEX notifications_unread_idx ON notifications (user_id) WHERE read_at IS NULL;
+
+CREATE FUNCTION notification_json(n notifications) RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE AS
+$$ SELECT json_build_object('id', n.id, 'user_id', n.user_id, 'type', n.type, 'title', n.title,
+    'body', n.body, 'data', n.data, 'read_at', iso(n.read_at), 'created_at', iso(n.created_at)) $$;
+
+-- The one way to create a notification; later modules hook push/real-time delivery here.
+CREATE FUNCTION notify(uid uuid, ntype text, ntitle text, nbody text, ndata jsonb) RETURNS uuid
+LANGUAGE sql AS
+$$ INSERT INTO notifications (user_id, type, title, body, data)
+   VALUES (uid, ntype, ntitle, nbody, coalesce(ndata, '{}')) RETURNING id $$;
