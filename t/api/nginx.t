@@ -1,0 +1,33 @@
+# nginx in front: HTTP→HTTPS redirect, TLS, request ids, and nginx's own errors
+# in the contract's envelope.
+use strict;
+use warnings;
+use Test::More;
+use HTTP::Tiny;
+use JSON::PP;
+use Gigd;
+
+my $plain = HTTP::Tiny->new(max_redirect => 0, timeout => 10);
+my $res = $plain->get("$ENV{GIGD_TEST_HTTP}/api/gigs?x=1");
+is $res->{status}, 301, 'plain HTTP redirects';
+like $res->{headers}{location}, qr{^https://[^/]+/api/gigs\?x=1$}, 'to HTTPS, path and query kept';
+
+my ($s, $d, $r) = api(GET => '/healthz');
+is $s, 200, 'healthz over HTTPS';
+is_deeply $d, { success => JSON::PP::true, data => { status => 'ok' } }, 'healthz body';
+like $r->{headers}{'x-request-id'}, qr/^[0-9a-f]{32}$/, 'request id returned';
+like $r->{headers}{'content-type'}, qr{^application/json; charset=utf-8}, 'JSON content type';
+
+($s, $d) = api(GET => '/not-api/file.php');
+is $s, 404, 'non-API path 404';
+is $d->{code}, 'NOT_FOUND', 'nginx 404 in the envelope';
+
+($s, $d) = api(POST => '/api/auth/signin', body => 'x' x (2 * 1024 * 1024), headers => { 'Content-Type' => 'application/json' });
+is $s, 413, 'nginx refuses a 2 MiB JSON body';
+is $d->{code}, 'PAYLOAD_TOO_LARGE', '413 in the envelope';
+ok !$d->{success}, 'success false';
+
+($s, $d) = api(GET => '/api/auth/session?bad=%zz');
+is $s, 400, 'malformed query string 400';
+
+done_testing;
