@@ -8,6 +8,7 @@
 #include "respond.h"
 #include "router.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,16 +17,29 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_requested;
-static volatile sig_atomic_t idle; /* blocked waiting for the next request */
 
-/* A worker asked to stop while idle has nothing in flight: leave at once.
- * While busy, the loop exits after the current request is finished. */
+/* Puts /dev/null on fd 0 in place of the shared listening socket: this worker accepts
+ * no new connection (a blocked accept(2) restarts on /dev/null and fails), but keeps
+ * serving the FastCGI connection nginx holds open to it. Exiting while that kept
+ * connection is idle would race a request nginx is sending on it (a lost POST);
+ * instead the worker leaves when nginx closes it (upstream keepalive_timeout or
+ * keepalive_requests). Async-signal-safe. */
+static void stop_accepting(void)
+{
+    int saved = errno;
+    int fd = open("/dev/null", O_RDONLY);
+    if (fd >= 0 && fd != 0) {
+        dup2(fd, 0);
+        close(fd);
+    }
+    errno = saved;
+}
+
 static void on_stop(int sig)
 {
     (void)sig;
     stop_requested = 1;
-    if (idle)
-        _exit(0);
+    stop_accepting();
 }
 
 const char *req_param(struct request *r, const char *name)
@@ -255,24 +269,22 @@ void worker_run(int worker_id)
     db_connect(&db, cfg.database_url); /* a failure is retried on the first request */
     arena *a = arena_new(64 * 1024);
     long served = 0;
-    while (!stop_requested) {
-        idle = 1;
-        if (stop_requested)
-            break;
+    for (;;) {
+        if (stop_requested && fr.ipcFd < 0)
+            break; /* nothing in flight, no kept connection: done */
         int rc = FCGX_Accept_r(&fr);
-        idle = 0;
         if (rc < 0) {
-            if (stop_requested)
-                break;
-            log_error("accept failed: %d", rc);
+            if (!stop_requested)
+                log_error("accept failed: %d", rc);
             break;
         }
         serve(&fr, a, &db);
         FCGX_Finish_r(&fr);
         arena_reset(a);
-        if (cfg.max_requests && ++served >= cfg.max_requests) {
+        if (cfg.max_requests && ++served == cfg.max_requests && !stop_requested) {
             log_info("recycling after %ld requests", served);
-            break;
+            stop_requested = 1;
+            stop_accepting();
         }
     }
     FCGX_Free(&fr, 1);
