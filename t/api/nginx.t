@@ -30,4 +30,19 @@ ok !$d->{success}, 'success false';
 ($s, $d) = api(GET => '/api/auth/session?bad=%zz');
 is $s, 400, 'malformed query string 400';
 
+# The credential endpoints are rate limited per address (429 in the envelope, Retry-After).
+my @codes = Gigd::parallel(10, sub {
+    my @c;
+    push @c, [api_raw(POST => '/api/auth/signin', json => {})] for 1 .. 60;
+    return [map { [$_->[0], $_->[1]{headers}{'retry-after'} // ''] } @c];
+});
+my @flat = map { @$_ } @codes;
+my @limited = grep { $_->[0] == 429 } @flat;
+ok @limited > 0, 'a burst of sign-ins is limited (' . scalar(@limited) . ' of ' . scalar(@flat) . ')';
+is((grep { $_->[1] ne '' } @limited), scalar(@limited), 'each 429 carries Retry-After');
+ok((grep { $_->[0] == 400 } @flat) > 0, 'requests within the limit are served');
+sleep 3;
+my ($s2) = api(POST => '/api/auth/signin', json => {});
+is $s2, 400, 'the limit lifts';
+
 done_testing;
