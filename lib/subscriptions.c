@@ -247,7 +247,10 @@ enum result subs_portal(struct gctx *g, const char **json)
 /* -------------------------------------------------------------------- cancel */
 
 /* Records Stripe's answer; the periods come from the answer when present. The webhook
- * (customer.subscription.updated) that follows carries the same state. */
+ * (customer.subscription.updated) that follows carries the same state. stripe_state_at is
+ * left alone on purpose: our clock and Stripe's event `created` are not comparable, and
+ * the cancel's own event (newer than anything before it) re-asserts the flag should an
+ * older event arrive late and clear it. */
 STMT(st_subs_mark_cancel,
      "WITH f AS (UPDATE stripe_ops SET done_at = now(), outcome = 'ok' WHERE id = $5 AND done_at IS NULL)"
      " UPDATE subscriptions s SET cancel_at_period_end = true,"
