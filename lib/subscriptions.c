@@ -132,6 +132,17 @@ static enum result ensure_customer(struct gctx *g, struct account *acc)
     struct op op;
     if (op_begin(g, "customer", &op) != R_SUCCESS)
         return g->res;
+    /* A concurrent request may have finished the customer operation (storing the customer in
+     * the same statement) between our first look and our claim: then our claim is a new
+     * operation, and going on would create a second customer at Stripe. Look again. */
+    struct account again;
+    if (load_account(g, &again) != R_SUCCESS)
+        return g->res;
+    if (again.customer) {
+        DBQ(g, &st_op_finish, op.id, "expired");
+        acc->customer = again.customer;
+        return R_SUCCESS;
+    }
     const struct stripe_param p[] = {
         {"email", acc->email},
         {"metadata[user_id]", g->user_id},

@@ -167,4 +167,14 @@ is $s, 404, 'cancel after deletion → 404';
 ($s, $d) = api(POST => '/api/subscription/checkout', token => $u->{token});
 is $s, 200, 'checkout again after cancellation';
 
+# Concurrent first checkouts of one user: one Stripe customer (one operation, one key).
+my $u3 = new_user();
+my @st = parallel(4, sub { my ($st) = api(POST => '/api/subscription/checkout', token => $u3->{token}); $st });
+ok !(grep { $_ != 200 && $_ != 409 } @st), 'concurrent checkouts answer 200 (or 409 "in progress")' or diag "@st";
+my %keys = map { $_->{headers}{'idempotency-key'} => 1 } stripe_reqs($u3->{id}, qr{^/v1/customers$});
+is scalar(keys %keys), 1, 'one customer operation at Stripe';
+my @cids = psql("SELECT stripe_customer_id FROM subscriptions WHERE user_id = '$u3->{id}'");
+is scalar(@cids), 1, 'one subscriptions row';
+like $cids[0][0], qr/^cus_/, 'customer stored';
+
 done_testing;
