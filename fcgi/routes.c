@@ -18,6 +18,16 @@ const struct route routes[] = {
     {"POST", "/api/auth/password/reset", h_auth_reset, JSON},
     {"POST", "/api/auth/password/reset/confirm", h_auth_reset_confirm, JSON},
     {"PUT", "/api/auth/password", h_auth_password, AUTH | JSON},
+
+    /* subscriptions and the Stripe webhook (h_pay.c). The webhook is PUBLIC (Stripe signs
+     * it) and not JSON-flagged: its signature covers the raw body, which must reach the
+     * handler untouched. /usage belongs to the marketplace module. */
+    {"GET", "/api/subscription", h_subscription_get, AUTH},
+    {"POST", "/api/subscription/checkout", h_subscription_checkout, AUTH},
+    {"POST", "/api/subscription/portal", h_subscription_portal, AUTH},
+    {"POST", "/api/subscription/cancel", h_subscription_cancel, AUTH},
+    {"POST", "/api/webhooks/stripe", h_stripe_webhook, PUBLIC},
+    {"POST", "/api/stripe/webhook", h_stripe_webhook, PUBLIC},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -33,6 +33,7 @@ static const struct setting settings[] = {
     S("GIGD_STRIPE_WEBHOOK_SECRET", stripe_webhook_secret, ""),
     S("GIGD_STRIPE_PRO_PRICE", stripe_pro_price, ""),
     S("GIGD_STRIPE_API_BASE", stripe_api_base, "https://api.stripe.com"),
+    N("GIGD_STRIPE_TIMEOUT", stripe_timeout, "10", 1, 120),
     S("GIGD_EXPO_PUSH_URL", expo_push_url, "https://exp.host/--/api/v2/push/send"),
     S("GIGD_SMTP_URL", smtp_url, "smtp://127.0.0.1:25"),
     S("GIGD_MAIL_FROM", mail_from, "gigd <no-reply@localhost>"),

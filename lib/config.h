@@ -13,6 +13,7 @@ struct config {
     const char *stripe_webhook_secret;
     const char *stripe_pro_price;
     const char *stripe_api_base;
+    long stripe_timeout;          /* seconds per Stripe API attempt (connect + answer) */
     const char *expo_push_url;
     const char *smtp_url;
     const char *mail_from;

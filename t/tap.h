@@ -35,6 +35,12 @@ static int tap_n, tap_failed;
             printf("#   got: %lld\n#   expected: %lld\n", tap_g_, tap_w_); \
     } while (0)
 
+/* Integer comparison under its Test::More name. */
+#define is(got, want, ...) is_int(got, want, __VA_ARGS__)
+/* Either declare the plan up front with plan(n) and end with done(), or end with done_testing(). */
+#define plan(n) printf("1..%d\n", (n))
+#define done() (tap_failed ? 1 : 0)
+
 static inline int done_testing(void)
 {
     printf("1..%d\n", tap_n);
