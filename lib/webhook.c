@@ -11,6 +11,7 @@
 #include "db.h"
 #include "log.h"
 #include "stripe_sig.h"
+#include "validate.h"
 #include <ctype.h>
 #include <string.h>
 #include <time.h>
@@ -61,19 +62,9 @@ static const char *num(struct gctx *g, const cJSON *o, const char *k)
                : NULL;
 }
 
-static bool uuid_ok(const char *s)
+static bool valid_uuid_or_null(const char *s)
 {
-    if (!s || strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return false;
-        } else if (!isxdigit((unsigned char)s[i])) {
-            return false;
-        }
-    }
-    return true;
+    return s && valid_uuid(s);
 }
 
 /* ------------------------------------------------------------------- effects */
@@ -103,9 +94,9 @@ static enum result on_checkout_completed(struct gctx *g, const cJSON *obj, const
     if (mode && strcmp(mode, "subscription"))
         return R_SUCCESS; /* one-off payments belong to other modules */
     const char *uid = str(obj, "client_reference_id");
-    if (!uuid_ok(uid))
+    if (!valid_uuid_or_null(uid))
         uid = str(get(obj, "metadata"), "user_id");
-    if (!uuid_ok(uid)) {
+    if (!valid_uuid_or_null(uid)) {
         log_warn("webhook: checkout.session.completed %s without a user id", str(obj, "id") ? str(obj, "id") : "?");
         return R_SUCCESS;
     }
@@ -163,7 +154,7 @@ static enum result on_subscription(struct gctx *g, const cJSON *obj, const char 
         pe = num(g, item, "current_period_end");
     const char *cap = cJSON_IsTrue(get(obj, "cancel_at_period_end")) && !deleted ? "true" : "false";
     const char *uid = str(get(obj, "metadata"), "user_id");
-    if (!uuid_ok(uid))
+    if (!valid_uuid_or_null(uid))
         uid = NULL;
     const char *cus = id_of(obj, "customer");
     PGresult *r = DBQ(g, &st_wh_sub_update, sid, cus, status, plan, ps, pe, cap, created, uid);
