@@ -1,0 +1,116 @@
+/* h_messaging.c — thin adapters over lib/messaging.c, lib/calls.c and lib/push.c,
+ * plus the two real-time entry points nginx consults before nchan takes over. */
+#include "calls.h"
+#include "handlers.h"
+#include "messaging.h"
+#include "push.h"
+#include "realtime.h"
+#include "respond.h"
+
+void h_conv_open(struct request *r)
+{
+    const char *json = NULL;
+    bool created = false;
+    if (messaging_open(&r->g, r->json, &json, &created) != R_SUCCESS)
+        return respond_error(r);
+    respond_data(r, created ? 201 : 200, json);
+}
+
+void h_conv_list(struct request *r)
+{
+    const char *json = NULL;
+    enum result res = messaging_list(&r->g, req_query(r, "limit"), &json);
+    respond_result(r, res, 200, json);
+}
+
+void h_conv_messages(struct request *r)
+{
+    const char *json = NULL;
+    enum result res = messaging_messages(&r->g, req_arg(r, 0), req_query(r, "cursor"), req_query(r, "limit"), &json);
+    respond_result(r, res, 200, json);
+}
+
+void h_conv_send(struct request *r)
+{
+    const char *json = NULL;
+    enum result res = messaging_send(&r->g, req_arg(r, 0), r->json, &json);
+    respond_result(r, res, 201, json);
+}
+
+void h_conv_read(struct request *r)
+{
+    if (messaging_read(&r->g, req_arg(r, 0)) != R_SUCCESS)
+        return respond_error(r);
+    respond_ok(r);
+}
+
+void h_conv_typing(struct request *r)
+{
+    if (messaging_typing(&r->g, req_arg(r, 0)) != R_SUCCESS)
+        return respond_error(r);
+    respond_ok(r);
+}
+
+/* nchan_authorize_request: 200 lets nchan subscribe the caller, anything else refuses. */
+void h_rt_authorize_conversation(struct request *r)
+{
+    if (messaging_check_participant(&r->g, req_arg(r, 0)) != R_SUCCESS) {
+        /* nchan treats every non-200 as a refusal; 403 is the status it passes on. */
+        if (r->g.res == R_NOTFOUND)
+            r->g.res = R_FORBIDDEN, r->g.err = "Not a participant of this conversation";
+        return respond_error(r);
+    }
+    respond_ok(r);
+}
+
+/* The user's own channel: nginx follows X-Accel-Redirect to the internal nchan
+ * subscriber location, keeping the original request (WebSocket upgrade included). */
+void h_rt_notifications(struct request *r)
+{
+    resp_header(r, "X-Accel-Redirect", arena_sprintf(r->a, "/_realtime/notifications/%s", r->g.user_id));
+    respond_ok(r);
+}
+
+void h_calls_create(struct request *r)
+{
+    const char *json = NULL;
+    enum result res = calls_create(&r->g, r->json, &json);
+    respond_result(r, res, 201, json);
+}
+
+void h_calls_upcoming(struct request *r)
+{
+    const char *json = NULL;
+    enum result res = calls_upcoming(&r->g, &json);
+    respond_result(r, res, 200, json);
+}
+
+void h_calls_history(struct request *r)
+{
+    const char *json = NULL;
+    enum result res = calls_history(&r->g, req_query(r, "limit"), &json);
+    respond_result(r, res, 200, json);
+}
+
+void h_calls_end(struct request *r)
+{
+    const char *json = NULL;
+    enum result res = calls_end(&r->g, req_arg(r, 0), &json);
+    respond_result(r, res, 200, json);
+}
+
+void h_push_register(struct request *r)
+{
+    const char *json = NULL;
+    bool created = false;
+    if (push_token_register(&r->g, r->json, &json, &created) != R_SUCCESS)
+        return respond_error(r);
+    respond_data(r, created ? 201 : 200, json);
+}
+
+void h_push_delete(struct request *r)
+{
+    if (push_token_deactivate(&r->g, req_arg(r, 0)) != R_SUCCESS)
+        return respond_error(r);
+    respond_ok(r);
+}
