@@ -57,7 +57,7 @@ void h_rt_authorize_conversation(struct request *r)
     if (messaging_check_participant(&r->g, req_arg(r, 0)) != R_SUCCESS) {
         /* nchan treats every non-200 as a refusal; 403 is the status it passes on. */
         if (r->g.res == R_NOTFOUND)
-            r->g.res = R_FORBIDDEN, r->g.err = "Not a participant of this conversation";
+            return respond_fail(r, R_FORBIDDEN, "Not a participant of this conversation");
         return respond_error(r);
     }
     respond_ok(r);
