@@ -1,11 +1,14 @@
 /* h_messaging.c — thin adapters over lib/messaging.c, lib/calls.c and lib/push.c,
  * plus the two real-time entry points nginx consults before nchan takes over. */
+#include "attachments.h"
 #include "calls.h"
 #include "handlers.h"
 #include "messaging.h"
 #include "push.h"
 #include "realtime.h"
 #include "respond.h"
+#include <stdlib.h>
+#include <string.h>
 
 void h_conv_open(struct request *r)
 {
@@ -112,5 +115,55 @@ void h_push_delete(struct request *r)
 {
     if (push_token_deactivate(&r->g, req_arg(r, 0)) != R_SUCCESS)
         return respond_error(r);
+    respond_ok(r);
+}
+
+static long body_read(void *ud, char *buf, size_t n)
+{
+    struct request *r = ud;
+    if (!r->fcgx)
+        return 0;
+    int got = FCGX_GetStr(buf, (int)n, r->fcgx->in);
+    return got > 0 ? got : 0;
+}
+
+/* The body is streamed (UPLOAD): nginx buffered it whole, the worker parses it in
+ * 64 KiB reads straight into the attachment file. */
+void h_attachments_upload(struct request *r)
+{
+    const char *cl = req_param(r, "CONTENT_LENGTH");
+    long len = cl && *cl ? strtol(cl, NULL, 10) : 0;
+    const char *json = NULL;
+    enum result res = attachments_upload(&r->g, req_param(r, "CONTENT_TYPE"), len, body_read, r, &json);
+    respond_result(r, res, 201, json);
+}
+
+/* RFC 6266: an ASCII fallback filename plus filename* with the UTF-8 name. */
+static const char *disposition(arena *a, const char *name)
+{
+    struct buf b;
+    buf_init(&b, a, strlen(name) * 4 + 64);
+    buf_puts(&b, "attachment; filename=\"");
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        buf_putc(&b, (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') ? (char)*p : '_');
+    buf_puts(&b, "\"; filename*=UTF-8''");
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+            buf_putc(&b, (char)*p);
+        else
+            buf_printf(&b, "%%%02X", *p);
+    }
+    return b.p;
+}
+
+/* nginx serves the file from the internal /_private/ location. */
+void h_attachments_get(struct request *r)
+{
+    struct attachment_file f;
+    if (attachments_get(&r->g, req_arg(r, 0), &f) != R_SUCCESS)
+        return respond_error(r);
+    resp_header(r, "X-Accel-Redirect", arena_sprintf(r->a, "/_private/%s", f.storage_key));
+    resp_header(r, "Content-Type", f.type);
+    resp_header(r, "Content-Disposition", disposition(r->a, f.name));
     respond_ok(r);
 }

@@ -19,5 +19,7 @@ void h_calls_history(struct request *r);
 void h_calls_end(struct request *r);
 void h_push_register(struct request *r);
 void h_push_delete(struct request *r);
+void h_attachments_upload(struct request *r);
+void h_attachments_get(struct request *r);
 
 #endif

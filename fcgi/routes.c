@@ -36,6 +36,8 @@ const struct route routes[] = {
     {"POST", "/api/calls/:id/end", h_calls_end, AUTH},
     {"POST", "/api/push-tokens", h_push_register, AUTH | JSON},
     {"DELETE", "/api/push-tokens/:token", h_push_delete, AUTH},
+    {"POST", "/api/attachments", h_attachments_upload, AUTH | UPLOAD},
+    {"GET", "/api/attachments/:id", h_attachments_get, AUTH},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];
