@@ -176,6 +176,13 @@ for my $sub ([$nws, 'WebSocket'], [$nsse, 'EventSource']) {
     cmp_ok $ev->[1], '<', 1, "$sub->[1]: within a second";
 }
 ok !$other->wait_event('notification', 0.5), 'another user does not get it';
+
+# a scheduled call notifies in real time too
+my @t = gmtime(time + 3600);
+api(POST => '/api/calls', token => $e->{token}, json => { participant_id => $b->{id},
+    scheduled_at => sprintf('%04d-%02d-%02dT%02d:%02d:%02dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]) });
+my $cev = $nws->wait_event('notification', 2);
+ok $cev && $cev->[0]{data}{type} eq 'call_scheduled', 'call_scheduled notification over the WebSocket';
 $_->close for $nws, $nsse, $other;
 
 # publishing failures never fail the request: nchan down is simulated by a bad channel? (covered by
