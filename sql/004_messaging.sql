@@ -3,7 +3,9 @@
 -- uuid (no foreign key) because the `gigs` table belongs to another migration;
 -- it is embedded in JSON only when that table exists (gig_embed()).
 
--- The gig as JSON when the marketplace's `gigs` table exists, else NULL.
+-- The gig as JSON when the marketplace's `gigs` table exists, else NULL. Uses the
+-- marketplace's own renderer gig_json(gigs, profiles) when it is there; otherwise only
+-- a whitelist of public columns (never a raw row: the table may hold payment ids).
 CREATE FUNCTION gig_embed(gid uuid) RETURNS json
 LANGUAGE plpgsql STABLE AS
 $$
@@ -12,7 +14,15 @@ BEGIN
     IF gid IS NULL OR to_regclass('gigs') IS NULL THEN
         RETURN NULL;
     END IF;
-    EXECUTE 'SELECT row_to_json(g) FROM gigs g WHERE g.id = $1' INTO j USING gid;
+    IF to_regprocedure('gig_json(gigs,profiles)') IS NOT NULL THEN
+        EXECUTE 'SELECT gig_json(g, p) FROM gigs g JOIN profiles p ON p.id = g.poster_id WHERE g.id = $1'
+            INTO j USING gid;
+    ELSE
+        EXECUTE 'SELECT json_build_object(''id'', r->''id'', ''title'', r->''title'', ''status'', r->''status'','
+                ' ''poster_id'', r->''poster_id'', ''created_at'', r->''created_at'')'
+                ' FROM (SELECT to_jsonb(g) AS r FROM gigs g WHERE g.id = $1) x'
+            INTO j USING gid;
+    END IF;
     RETURN j;
 END
 $$;
