@@ -2,6 +2,7 @@
  * plus the two real-time entry points nginx consults before nchan takes over. */
 #include "attachments.h"
 #include "calls.h"
+#include "config.h"
 #include "handlers.h"
 #include "messaging.h"
 #include "push.h"
@@ -9,6 +10,7 @@
 #include "respond.h"
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void h_conv_open(struct request *r)
 {
@@ -54,9 +56,26 @@ void h_conv_typing(struct request *r)
     respond_ok(r);
 }
 
+/* Cross-site WebSocket hijacking: browsers send cookies on a cross-site WebSocket
+ * handshake and WebSockets have no CORS, so a cookie-authenticated subscription must
+ * come from our own origin (when the client says where it comes from). */
+static bool foreign_origin(struct request *r)
+{
+    const char *origin = req_param(r, "HTTP_ORIGIN");
+    if (!r->auth_via_cookie || !origin || !*origin)
+        return false;
+    const char *pub = cfg.public_url;
+    const char *host = strstr(pub, "://");
+    const char *slash = host ? strchr(host + 3, '/') : NULL;
+    size_t n = slash ? (size_t)(slash - pub) : strlen(pub);
+    return !(strlen(origin) == n && !strncasecmp(origin, pub, n));
+}
+
 /* nchan_authorize_request: 200 lets nchan subscribe the caller, anything else refuses. */
 void h_rt_authorize_conversation(struct request *r)
 {
+    if (foreign_origin(r))
+        return respond_fail(r, R_FORBIDDEN, "Cross-site subscription refused");
     if (messaging_check_participant(&r->g, req_arg(r, 0)) != R_SUCCESS) {
         /* nchan treats every non-200 as a refusal; 403 is the status it passes on. */
         if (r->g.res == R_NOTFOUND)
@@ -70,6 +89,8 @@ void h_rt_authorize_conversation(struct request *r)
  * subscriber location, keeping the original request (WebSocket upgrade included). */
 void h_rt_notifications(struct request *r)
 {
+    if (foreign_origin(r))
+        return respond_fail(r, R_FORBIDDEN, "Cross-site subscription refused");
     resp_header(r, "X-Accel-Redirect", arena_sprintf(r->a, "/_realtime/notifications/%s", r->g.user_id));
     respond_ok(r);
 }

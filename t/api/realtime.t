@@ -25,6 +25,7 @@ package Sub {
         my @h = ("GET $path HTTP/1.1", "Host: $host:$port");
         push @h, "Authorization: Bearer $o{token}" if $o{token};
         push @h, "Cookie: gigd_session=$o{cookie}" if $o{cookie};
+        push @h, "Origin: $o{origin}" if $o{origin};
         if ($mode eq 'ws') {
             my $key = MIME::Base64::encode_base64(join('', map { chr int rand 256 } 1 .. 16), '');
             push @h, 'Upgrade: websocket', 'Connection: Upgrade', "Sec-WebSocket-Key: $key", 'Sec-WebSocket-Version: 13';
@@ -118,6 +119,19 @@ is $r->{status}, 401, 'anonymous notification stream 401';
 $r->close;
 $r = Sub->new('sse', "/_realtime/notifications/$a->{id}");
 is $r->{status}, 404, 'the internal nchan location is not reachable from outside';
+$r->close;
+my $own_origin = "https://localhost:$port";
+$r = Sub->new('ws', $chan, cookie => $a->{token}, origin => 'https://evil.example');
+is $r->{status}, 403, 'cookie WebSocket from a foreign Origin refused (cross-site WebSocket hijacking)';
+$r->close;
+$r = Sub->new('ws', '/api/realtime/notifications', cookie => $a->{token}, origin => 'https://evil.example');
+is $r->{status}, 403, 'same for the notification stream';
+$r->close;
+$r = Sub->new('ws', $chan, token => $a->{token}, origin => 'https://evil.example');
+is $r->{status}, 101, 'a Bearer token is not ambient: any Origin';
+$r->close;
+$r = Sub->new('ws', $chan, cookie => $a->{token}, origin => $own_origin);
+is $r->{status}, 101, 'cookie WebSocket from our own Origin';
 $r->close;
 my ($s) = api(GET => "/api/realtime/authorize/conversations/$cid", token => $a->{token});
 is $s, 404, 'the internal authorize location is not reachable from outside';
