@@ -7,8 +7,12 @@
 #include "log.h"
 #include <curl/curl.h>
 #include <string.h>
+#include <time.h>
 
 static CURL *handle;
+/* After a timeout, skip publishing for 1-2 s: one stuck nchan must not add half
+ * a second to every request (events dropped meanwhile are re-read over REST). */
+static time_t quiet_until;
 
 static size_t discard(char *p, size_t size, size_t n, void *ud)
 {
@@ -21,6 +25,8 @@ int realtime_publish(arena *a, const char *prefix, const char *id, const char *t
 {
     if (!cfg.nchan_publish_url || !cfg.nchan_publish_url[0])
         return 0;
+    if (time(NULL) < quiet_until)
+        return -1;
     if (!handle && !(handle = curl_easy_init())) {
         log_warn("realtime: curl init failed");
         return -1;
@@ -43,8 +49,8 @@ int realtime_publish(arena *a, const char *prefix, const char *id, const char *t
     curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE, (long)body.len);
     curl_easy_setopt(handle, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, 300L);
-    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, 1000L);
+    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, 200L);
+    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, 500L);
     curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, err);
     CURLcode rc = curl_easy_perform(handle);
@@ -54,6 +60,8 @@ int realtime_publish(arena *a, const char *prefix, const char *id, const char *t
     curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, NULL);
     curl_slist_free_all(h);
     if (rc != CURLE_OK) {
+        if (rc == CURLE_OPERATION_TIMEDOUT)
+            quiet_until = time(NULL) + 2;
         log_warn("realtime: publish to %s%s failed: %s", prefix, id, err[0] ? err : curl_easy_strerror(rc));
         return -1;
     }
