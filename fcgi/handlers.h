@@ -3,6 +3,7 @@
 #define GIGD_HANDLERS_H
 #include "http.h"
 #include "h_pay.h"  /* subscriptions and the Stripe webhook */
+#include "h_msg.h"
 
 /* h_auth.c */
 void h_auth_signup(struct request *r);

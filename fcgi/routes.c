@@ -28,6 +28,26 @@ const struct route routes[] = {
     {"POST", "/api/subscription/cancel", h_subscription_cancel, AUTH},
     {"POST", "/api/webhooks/stripe", h_stripe_webhook, PUBLIC},
     {"POST", "/api/stripe/webhook", h_stripe_webhook, PUBLIC},
+
+    /* messaging, real time, calls, push tokens (h_messaging.c) */
+    {"POST", "/api/conversations", h_conv_open, AUTH | JSON},
+    {"GET", "/api/conversations", h_conv_list, AUTH},
+    {"GET", "/api/conversations/:id/messages", h_conv_messages, AUTH},
+    {"POST", "/api/conversations/:id/messages", h_conv_send, AUTH | JSON},
+    {"POST", "/api/conversations/:id/read", h_conv_read, AUTH},
+    {"POST", "/api/conversations/:id/typing", h_conv_typing, AUTH},
+    /* nchan_authorize_request subrequest (internal in nginx) and the X-Accel-Redirect
+     * entry of the per-user notification stream */
+    {"GET", "/api/realtime/authorize/conversations/:id", h_rt_authorize_conversation, QTOKEN},
+    {"GET", "/api/realtime/notifications", h_rt_notifications, QTOKEN},
+    {"POST", "/api/calls", h_calls_create, AUTH | JSON},
+    {"GET", "/api/calls/upcoming", h_calls_upcoming, AUTH},
+    {"GET", "/api/calls/history", h_calls_history, AUTH},
+    {"POST", "/api/calls/:id/end", h_calls_end, AUTH},
+    {"POST", "/api/push-tokens", h_push_register, AUTH | JSON},
+    {"DELETE", "/api/push-tokens/:token", h_push_delete, AUTH},
+    {"POST", "/api/attachments", h_attachments_upload, AUTH | UPLOAD},
+    {"GET", "/api/attachments/:id", h_attachments_get, AUTH},
 };
 
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -1,9 +1,13 @@
 /* cron.c — the job table. Jobs take a transaction-scoped advisory lock named after
  * themselves so a second concurrent run returns at once instead of doubling work. */
 #include "cron.h"
+#include "calls.h"
+#include "config.h"
 #include "db.h"
 #include "log.h"
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef enum result (*job_fn)(struct gctx *g, const char **json);
 
@@ -15,13 +19,51 @@ STMT(st_cron_cleanup,
      " SELECT json_build_object('sessions', (SELECT count(*) FROM s), 'password_resets', (SELECT count(*) FROM p),"
      " 'mail_outbox', (SELECT count(*) FROM m))");
 
+/* Messaging leftovers: attachments uploaded but never sent (older than a day, file
+ * removed too) and push outbox rows that reached a final state 30 days ago. */
+STMT(st_cron_cleanup_messaging,
+     "WITH a AS (DELETE FROM attachments WHERE message_id IS NULL AND created_at < now() - interval '1 day'"
+     "           RETURNING storage_key),"
+     " p AS (DELETE FROM push_outbox WHERE status IN ('delivered', 'failed', 'cancelled')"
+     "       AND updated_at < now() - interval '30 days' RETURNING 1)"
+     " SELECT (SELECT count(*) FROM p), a.storage_key FROM (SELECT NULL::text AS storage_key UNION ALL"
+     "        SELECT storage_key FROM a) a");
+
+static enum result cleanup_messaging(struct gctx *g, const char **json)
+{
+    PGresult *r = DBQ0(g, &st_cron_cleanup_messaging);
+    if (!r)
+        return g->res;
+    int files = 0;
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *key = db_val(r, i, 1);
+        if (!key)
+            continue;
+        files++;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", cfg.private_dir, key);
+        if (unlink(path) != 0)
+            log_warn("cron cleanup: cannot remove %s", path);
+    }
+    /* Splice the two counts into the summary object built by the core statement. */
+    size_t n = strlen(*json);
+    *json = arena_sprintf(g->a, "%.*s,\"attachments\":%d,\"push_outbox\":%s}", (int)(n - 1), *json, files,
+                          db_val(r, 0, 0));
+    return R_SUCCESS;
+}
+
 static enum result job_cleanup(struct gctx *g, const char **json)
 {
     PGresult *r = DBQ0(g, &st_cron_cleanup);
     if (!r)
         return g->res;
     *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    return cleanup_messaging(g, json);
+}
+
+static enum result job_call_reminders(struct gctx *g, const char **json)
+{
+    return calls_remind(g, json);
 }
 
 static const struct {
@@ -29,9 +71,10 @@ static const struct {
     job_fn fn;
 } jobs[] = {
     {"cleanup", job_cleanup},
+    {"call-reminders", job_call_reminders},
 };
 
-const char *const cron_jobs[] = {"cleanup", NULL};
+const char *const cron_jobs[] = {"cleanup", "call-reminders", NULL};
 
 STMT(st_cron_lock, "SELECT pg_try_advisory_xact_lock(hashtext('gigd-cron:' || $1))");
 

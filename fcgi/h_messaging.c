@@ -1,0 +1,190 @@
+/* h_messaging.c — thin adapters over lib/messaging.c, lib/calls.c and lib/push.c,
+ * plus the two real-time entry points nginx consults before nchan takes over. */
+#include "attachments.h"
+#include "calls.h"
+#include "config.h"
+#include "handlers.h"
+#include "messaging.h"
+#include "push.h"
+#include "realtime.h"
+#include "respond.h"
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void h_conv_open(struct request *r)
+{
+    const char *json = NULL;
+    bool created = false;
+    if (messaging_open(&r->g, r->json, &json, &created) != R_SUCCESS)
+        return respond_error(r);
+    respond_data(r, created ? 201 : 200, json);
+}
+
+void h_conv_list(struct request *r)
+{
+    const char *json = NULL;
+    enum result res = messaging_list(&r->g, req_query(r, "limit"), &json);
+    respond_result(r, res, 200, json);
+}
+
+void h_conv_messages(struct request *r)
+{
+    const char *json = NULL;
+    enum result res = messaging_messages(&r->g, req_arg(r, 0), req_query(r, "cursor"), req_query(r, "limit"), &json);
+    respond_result(r, res, 200, json);
+}
+
+void h_conv_send(struct request *r)
+{
+    const char *json = NULL;
+    enum result res = messaging_send(&r->g, req_arg(r, 0), r->json, &json);
+    respond_result(r, res, 201, json);
+}
+
+void h_conv_read(struct request *r)
+{
+    if (messaging_read(&r->g, req_arg(r, 0)) != R_SUCCESS)
+        return respond_error(r);
+    respond_ok(r);
+}
+
+void h_conv_typing(struct request *r)
+{
+    if (messaging_typing(&r->g, req_arg(r, 0)) != R_SUCCESS)
+        return respond_error(r);
+    respond_ok(r);
+}
+
+/* Cross-site WebSocket hijacking: browsers send cookies on a cross-site WebSocket
+ * handshake and WebSockets have no CORS, so a cookie-authenticated subscription must
+ * come from our own origin (when the client says where it comes from). */
+static bool foreign_origin(struct request *r)
+{
+    const char *origin = req_param(r, "HTTP_ORIGIN");
+    if (!r->auth_via_cookie || !origin || !*origin)
+        return false;
+    const char *pub = cfg.public_url;
+    const char *host = strstr(pub, "://");
+    const char *slash = host ? strchr(host + 3, '/') : NULL;
+    size_t n = slash ? (size_t)(slash - pub) : strlen(pub);
+    return !(strlen(origin) == n && !strncasecmp(origin, pub, n));
+}
+
+/* nchan_authorize_request: 200 lets nchan subscribe the caller, anything else refuses. */
+void h_rt_authorize_conversation(struct request *r)
+{
+    if (foreign_origin(r))
+        return respond_fail(r, R_FORBIDDEN, "Cross-site subscription refused");
+    if (messaging_check_participant(&r->g, req_arg(r, 0)) != R_SUCCESS) {
+        /* nchan treats every non-200 as a refusal; 403 is the status it passes on. */
+        if (r->g.res == R_NOTFOUND)
+            return respond_fail(r, R_FORBIDDEN, "Not a participant of this conversation");
+        return respond_error(r);
+    }
+    respond_ok(r);
+}
+
+/* The user's own channel: nginx follows X-Accel-Redirect to the internal nchan
+ * subscriber location, keeping the original request (WebSocket upgrade included). */
+void h_rt_notifications(struct request *r)
+{
+    if (foreign_origin(r))
+        return respond_fail(r, R_FORBIDDEN, "Cross-site subscription refused");
+    resp_header(r, "X-Accel-Redirect", arena_sprintf(r->a, "/_realtime/notifications/%s", r->g.user_id));
+    respond_ok(r);
+}
+
+void h_calls_create(struct request *r)
+{
+    const char *json = NULL;
+    enum result res = calls_create(&r->g, r->json, &json);
+    respond_result(r, res, 201, json);
+}
+
+void h_calls_upcoming(struct request *r)
+{
+    const char *json = NULL;
+    enum result res = calls_upcoming(&r->g, &json);
+    respond_result(r, res, 200, json);
+}
+
+void h_calls_history(struct request *r)
+{
+    const char *json = NULL;
+    enum result res = calls_history(&r->g, req_query(r, "limit"), &json);
+    respond_result(r, res, 200, json);
+}
+
+void h_calls_end(struct request *r)
+{
+    const char *json = NULL;
+    enum result res = calls_end(&r->g, req_arg(r, 0), &json);
+    respond_result(r, res, 200, json);
+}
+
+void h_push_register(struct request *r)
+{
+    const char *json = NULL;
+    bool created = false;
+    if (push_token_register(&r->g, r->json, &json, &created) != R_SUCCESS)
+        return respond_error(r);
+    respond_data(r, created ? 201 : 200, json);
+}
+
+void h_push_delete(struct request *r)
+{
+    if (push_token_deactivate(&r->g, req_arg(r, 0)) != R_SUCCESS)
+        return respond_error(r);
+    respond_ok(r);
+}
+
+static long body_read(void *ud, char *buf, size_t n)
+{
+    struct request *r = ud;
+    if (!r->fcgx)
+        return 0;
+    int got = FCGX_GetStr(buf, (int)n, r->fcgx->in);
+    return got > 0 ? got : 0;
+}
+
+/* The body is streamed (UPLOAD): nginx buffered it whole, the worker parses it in
+ * 64 KiB reads straight into the attachment file. */
+void h_attachments_upload(struct request *r)
+{
+    const char *cl = req_param(r, "CONTENT_LENGTH");
+    long len = cl && *cl ? strtol(cl, NULL, 10) : 0;
+    const char *json = NULL;
+    enum result res = attachments_upload(&r->g, req_param(r, "CONTENT_TYPE"), len, body_read, r, &json);
+    respond_result(r, res, 201, json);
+}
+
+/* RFC 6266: an ASCII fallback filename plus filename* with the UTF-8 name. */
+static const char *disposition(arena *a, const char *name)
+{
+    struct buf b;
+    buf_init(&b, a, strlen(name) * 4 + 64);
+    buf_puts(&b, "attachment; filename=\"");
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        buf_putc(&b, (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') ? (char)*p : '_');
+    buf_puts(&b, "\"; filename*=UTF-8''");
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+            buf_putc(&b, (char)*p);
+        else
+            buf_printf(&b, "%%%02X", *p);
+    }
+    return b.p;
+}
+
+/* nginx serves the file from the internal /_private/ location. */
+void h_attachments_get(struct request *r)
+{
+    struct attachment_file f;
+    if (attachments_get(&r->g, req_arg(r, 0), &f) != R_SUCCESS)
+        return respond_error(r);
+    resp_header(r, "X-Accel-Redirect", arena_sprintf(r->a, "/_private/%s", f.storage_key));
+    resp_header(r, "Content-Type", f.type);
+    resp_header(r, "Content-Disposition", disposition(r->a, f.name));
+    respond_ok(r);
+}

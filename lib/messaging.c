@@ -1,0 +1,390 @@
+/* messaging.c — conversations and messages. PostgreSQL renders every object
+ * (conversation_json, message_json in sql/004); this file validates, runs one
+ * statement per step, and publishes to nchan only after the commit. */
+#include "messaging.h"
+#include "buf.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "realtime.h"
+#include "validate.h"
+#include <ctype.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_ATTACHMENTS 10
+
+enum result parse_limit(struct gctx *g, const char *field, const char *s, int def, int max, int *out)
+{
+    if (!s) {
+        *out = def;
+        return R_SUCCESS;
+    }
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno || v < 1 || v > max)
+        return fail_field(g, field, arena_sprintf(g->a, "must be an integer from 1 to %d", max));
+    *out = (int)v;
+    return R_SUCCESS;
+}
+
+/* Path ids that are not UUIDs cannot name a conversation: 404, like an unknown one. */
+static enum result check_id(struct gctx *g, const char *id)
+{
+    if (!id || !valid_uuid(id))
+        return fail(g, R_NOTFOUND, "Conversation not found");
+    return R_SUCCESS;
+}
+
+STMT(st_msg_is_participant,
+     "SELECT 1 FROM conversation_participants WHERE conversation_id = $1 AND user_id = $2");
+
+enum result messaging_check_participant(struct gctx *g, const char *conv_id)
+{
+    if (check_id(g, conv_id) != R_SUCCESS)
+        return g->res;
+    PGresult *r = DBQ(g, &st_msg_is_participant, conv_id, g->user_id);
+    if (!r)
+        return g->res;
+    if (PQntuples(r) != 1)
+        return fail(g, R_NOTFOUND, "Conversation not found");
+    return R_SUCCESS;
+}
+
+/* ---- get or create ---- */
+
+static const struct vfield open_fields[] = {
+    {.name = "participant_id", .type = V_UUID, .required = true},
+    {.name = "gig_id", .type = V_UUID, .nullable = true},
+};
+
+STMT(st_msg_user_exists, "SELECT gig_exists_or_unknown($2::uuid), EXISTS (SELECT 1 FROM users WHERE id = $1)");
+/* The unique index on (user_a, user_b, coalesce(gig_id)) decides races: the loser's
+ * insert does nothing and the follow-up select finds the winner's row. */
+STMT(st_msg_open_insert,
+     "WITH c AS (INSERT INTO conversations (user_a, user_b, gig_id)"
+     "           VALUES (least($1::uuid, $2::uuid), greatest($1::uuid, $2::uuid), $3::uuid)"
+     "           ON CONFLICT DO NOTHING RETURNING *),"
+     " p AS (INSERT INTO conversation_participants (conversation_id, user_id)"
+     "       SELECT c.id, u FROM c, unnest(ARRAY[c.user_a, c.user_b]) u RETURNING 1)"
+     " SELECT conversation_json(c), (SELECT count(*) FROM p) FROM c");
+STMT(st_msg_open_find,
+     "SELECT conversation_json(c) FROM conversations c"
+     " WHERE user_a = least($1::uuid, $2::uuid) AND user_b = greatest($1::uuid, $2::uuid)"
+     " AND coalesce(gig_id, '00000000-0000-0000-0000-000000000000'::uuid)"
+     "   = coalesce($3::uuid, '00000000-0000-0000-0000-000000000000'::uuid)");
+
+enum result messaging_open(struct gctx *g, const cJSON *body, const char **json, bool *created)
+{
+    struct vvalue v[2];
+    if (validate(g, body, open_fields, 2, v) != R_SUCCESS)
+        return g->res;
+    if (!strcasecmp(v[0].s, g->user_id))
+        return fail_field(g, "participant_id", "cannot be yourself");
+    PGresult *r = DBQ(g, &st_msg_user_exists, v[0].s, v[1].text);
+    if (!r)
+        return g->res;
+    if (!db_bool(r, 0, 1))
+        return fail(g, R_NOTFOUND, "User not found");
+    if (!db_bool(r, 0, 0))
+        return fail(g, R_NOTFOUND, "Gig not found");
+    r = DBQ(g, &st_msg_open_insert, g->user_id, v[0].s, v[1].text);
+    if (!r)
+        return g->res;
+    if (PQntuples(r) == 1) {
+        *created = true;
+        *json = db_val(r, 0, 0);
+        return R_SUCCESS;
+    }
+    r = DBQ(g, &st_msg_open_find, g->user_id, v[0].s, v[1].text);
+    if (!r)
+        return g->res;
+    if (PQntuples(r) != 1) {
+        log_error("messaging: conversation neither inserted nor found");
+        return fail(g, R_ERR, "Internal error");
+    }
+    *created = false;
+    *json = db_val(r, 0, 0);
+    return R_SUCCESS;
+}
+
+/* ---- previews ---- */
+
+/* One statement: each correlated subquery is an index probe (messages_page_idx),
+ * so the cost grows with the page, not with the history. */
+STMT(st_msg_list,
+     "SELECT coalesce(json_agg(x.j ORDER BY x.last_message_at DESC, x.id DESC), '[]') FROM ("
+     " SELECT c.id, c.last_message_at, json_build_object("
+     "  'id', c.id, 'participant_ids', json_build_array(c.user_a, c.user_b),"
+     "  'participants', (SELECT json_agg(profile_json(p) ORDER BY p.id) FROM profiles p WHERE p.id IN (c.user_a, c.user_b)),"
+     "  'gig_id', c.gig_id, 'gig', gig_embed(c.gig_id),"
+     "  'last_message', (SELECT message_json(m) FROM messages m WHERE m.conversation_id = c.id"
+     "                   ORDER BY m.created_at DESC, m.id DESC LIMIT 1),"
+     "  'unread_count', (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id"
+     "                   AND m.created_at > cp.last_read_at AND m.sender_id <> cp.user_id),"
+     "  'last_message_at', iso(c.last_message_at), 'created_at', iso(c.created_at),"
+     "  'updated_at', iso(c.updated_at)) AS j"
+     " FROM conversation_participants cp JOIN conversations c ON c.id = cp.conversation_id"
+     " WHERE cp.user_id = $1 ORDER BY c.last_message_at DESC, c.id DESC LIMIT $2::int) x");
+
+enum result messaging_list(struct gctx *g, const char *limit_s, const char **json)
+{
+    int limit;
+    if (parse_limit(g, "limit", limit_s, 50, 100, &limit) != R_SUCCESS)
+        return g->res;
+    PGresult *r = DBQ(g, &st_msg_list, g->user_id, arena_sprintf(g->a, "%d", limit));
+    if (!r)
+        return g->res;
+    *json = db_val(r, 0, 0);
+    return R_SUCCESS;
+}
+
+/* ---- message pages ---- */
+
+/* The cursor is base64url("<created_at in µs since the epoch>:<id>") of the last row
+ * of the previous page: opaque to clients, exact (no rounding) for the keyset. */
+static const char *cursor_encode(arena *a, const char *micros, const char *id)
+{
+    const char *raw = arena_sprintf(a, "%s:%s", micros, id);
+    size_t n = sodium_base64_ENCODED_LEN(strlen(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *out = arena_alloc(a, n);
+    sodium_bin2base64(out, n, (const unsigned char *)raw, strlen(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return out;
+}
+
+static bool cursor_decode(arena *a, const char *c, const char **micros, const char **id)
+{
+    size_t len = strlen(c);
+    if (len == 0 || len > 128)
+        return false;
+    unsigned char *bin = arena_alloc(a, len + 1);
+    size_t n = 0;
+    if (sodium_base642bin(bin, len, c, len, NULL, &n, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+        return false;
+    bin[n] = '\0';
+    char *s = (char *)bin;
+    char *colon = strchr(s, ':');
+    if (!colon || colon == s || colon - s > 19)
+        return false;
+    *colon = '\0';
+    for (char *p = (*s == '-') ? s + 1 : s; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return false;
+    if (!valid_uuid(colon + 1))
+        return false;
+    *micros = s;
+    *id = colon + 1;
+    return true;
+}
+
+STMT(st_msg_page,
+     "SELECT message_json(m), (extract(epoch FROM m.created_at) * 1000000)::bigint, m.id"
+     " FROM messages m WHERE m.conversation_id = $1"
+     " AND ($2::bigint IS NULL OR (m.created_at, m.id)"
+     "      < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid))"
+     " ORDER BY m.created_at DESC, m.id DESC LIMIT $4::int");
+STMT(st_msg_count, "SELECT count(*) FROM messages WHERE conversation_id = $1");
+
+enum result messaging_messages(struct gctx *g, const char *conv_id, const char *cursor, const char *limit_s,
+                               const char **json)
+{
+    int limit;
+    const char *micros = NULL, *after_id = NULL;
+    if (parse_limit(g, "limit", limit_s, 50, 100, &limit) != R_SUCCESS)
+        return g->res;
+    if (cursor && *cursor && !cursor_decode(g->a, cursor, &micros, &after_id))
+        return fail_field(g, "cursor", "is not a valid cursor");
+    if (messaging_check_participant(g, conv_id) != R_SUCCESS)
+        return g->res;
+    PGresult *r = DBQ(g, &st_msg_page, conv_id, micros, after_id, arena_sprintf(g->a, "%d", limit + 1));
+    if (!r)
+        return g->res;
+    PGresult *cnt = DBQ(g, &st_msg_count, conv_id);
+    if (!cnt)
+        return g->res;
+    int n = PQntuples(r);
+    bool more = n > limit;
+    if (more)
+        n = limit;
+    struct buf b;
+    buf_init(&b, g->a, 1024 + (size_t)n * 512);
+    buf_puts(&b, "{\"data\":[");
+    for (int i = 0; i < n; i++) {
+        if (i)
+            buf_putc(&b, ',');
+        buf_puts(&b, db_val(r, i, 0));
+    }
+    buf_puts(&b, "],\"next_cursor\":");
+    if (more)
+        buf_json_str(&b, cursor_encode(g->a, db_val(r, n - 1, 1), db_val(r, n - 1, 2)));
+    else
+        buf_puts(&b, "null");
+    buf_printf(&b, ",\"hasMore\":%s,\"limit\":%d,\"total\":%s}", more ? "true" : "false", limit, db_val(cnt, 0, 0));
+    *json = b.p;
+    return R_SUCCESS;
+}
+
+/* ---- send ---- */
+
+static bool not_blank(const char *s)
+{
+    for (; *s; s++)
+        if (!isspace((unsigned char)*s))
+            return true;
+    return false;
+}
+
+static const struct vfield send_fields[] = {
+    {.name = "content", .type = V_STRING, .required = true, .min = 1, .max = 10000, .check = not_blank,
+     .check_msg = "must not be blank"},
+};
+
+/* attachments: [{"id": uuid} | {"url": ".../api/attachments/<uuid>"}] as returned by
+ * POST /api/attachments; each must be the sender's own and not yet sent. */
+static enum result parse_attachments(struct gctx *g, const cJSON *body, const char **ids)
+{
+    *ids = "{}";
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(body, "attachments");
+    if (!a || cJSON_IsNull(a))
+        return R_SUCCESS;
+    if (!cJSON_IsArray(a))
+        return fail_field(g, "attachments", "must be an array");
+    int n = cJSON_GetArraySize(a);
+    if (n > MAX_ATTACHMENTS)
+        return fail_field(g, "attachments", arena_sprintf(g->a, "must contain at most %d items", MAX_ATTACHMENTS));
+    const char **items = arena_alloc(g->a, sizeof(char *) * (size_t)(n ? n : 1));
+    int i = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, a)
+    {
+        const char *id = NULL;
+        const cJSON *idj = cJSON_GetObjectItemCaseSensitive(it, "id");
+        const cJSON *url = cJSON_GetObjectItemCaseSensitive(it, "url");
+        if (cJSON_IsString(idj)) {
+            id = idj->valuestring;
+        } else if (cJSON_IsString(url)) {
+            const char *p = strstr(url->valuestring, "/api/attachments/");
+            id = p ? p + strlen("/api/attachments/") : NULL;
+        } else if (cJSON_IsString(it)) {
+            id = it->valuestring;
+        }
+        if (!id || !valid_uuid(id))
+            return fail_field(g, "attachments", "each item must be an uploaded attachment (id or url)");
+        for (int k = 0; k < i; k++)
+            if (!strcasecmp(items[k], id))
+                return fail_field(g, "attachments", "must not repeat an attachment");
+        items[i++] = id;
+    }
+    *ids = pg_text_array(g->a, items, i);
+    return R_SUCCESS;
+}
+
+/* The UPDATE of the conversation row comes first: it serializes senders of one
+ * conversation, so clock_timestamp() in the message insert runs after the previous
+ * sender committed (see sql/004 on messages). */
+STMT(st_msg_send,
+     "WITH c AS (UPDATE conversations SET last_message_at = clock_timestamp(), updated_at = now()"
+     "           WHERE id = $1 AND EXISTS (SELECT 1 FROM conversation_participants"
+     "                                     WHERE conversation_id = $1 AND user_id = $2)"
+     "           RETURNING id),"
+     " a AS (SELECT a.* FROM attachments a WHERE a.id = ANY ($4::uuid[]) AND a.owner_id = $2"
+     "       AND a.message_id IS NULL AND EXISTS (SELECT 1 FROM c) FOR UPDATE),"
+     " aj AS (SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'name', a.name,"
+     "          'url', $5::text || '/api/attachments/' || a.id, 'type', a.type, 'size', a.size)"
+     "          ORDER BY array_position($4::uuid[], a.id)), '[]') AS j, count(*) AS n FROM a),"
+     " m AS (INSERT INTO messages (conversation_id, sender_id, content, attachments)"
+     "       SELECT c.id, $2, $3, aj.j FROM c, aj WHERE aj.n = cardinality($4::uuid[]) RETURNING *),"
+     " au AS (UPDATE attachments SET message_id = m.id FROM m WHERE attachments.id IN (SELECT id FROM a) RETURNING 1),"
+     " n AS (INSERT INTO notifications (user_id, type, title, body, data)"
+     "       SELECT cp.user_id, 'new_message', left('New message from ' || coalesce(p.full_name, p.username), 200),"
+     "              left(m.content, 200),"
+     "              jsonb_build_object('conversation_id', m.conversation_id, 'message_id', m.id, 'sender_id', m.sender_id)"
+     "       FROM m JOIN conversation_participants cp ON cp.conversation_id = m.conversation_id AND cp.user_id <> m.sender_id"
+     "       JOIN profiles p ON p.id = m.sender_id"
+     "       ON CONFLICT DO NOTHING RETURNING *)"
+     " SELECT (SELECT count(*) FROM c), (SELECT message_json(m) FROM m),"
+     " (SELECT json_agg(json_build_object('user_id', n.user_id, 'notification', notification_json(n))) FROM n),"
+     " (SELECT count(*) FROM au)");
+
+enum result messaging_send(struct gctx *g, const char *conv_id, const cJSON *body, const char **json)
+{
+    if (check_id(g, conv_id) != R_SUCCESS)
+        return g->res;
+    struct vvalue v[1];
+    const char *att_ids;
+    enum result vr = validate(g, body, send_fields, 1, v);
+    enum result ar = parse_attachments(g, body, &att_ids);
+    if (vr != R_SUCCESS || ar != R_SUCCESS)
+        return fail(g, R_INVALID, "Validation failed");
+    if (db_begin(g) != R_SUCCESS)
+        return g->res;
+    PGresult *r = DBQ(g, &st_msg_send, conv_id, g->user_id, v[0].s, att_ids, cfg.public_url);
+    if (!r)
+        return g->res;
+    if (db_ll(r, 0, 0) != 1) {
+        db_rollback(g);
+        return fail(g, R_NOTFOUND, "Conversation not found");
+    }
+    if (!db_val(r, 0, 1)) {
+        db_rollback(g);
+        return fail_field(g, "attachments", "contains an attachment that is not yours or was already sent");
+    }
+    const char *msg = arena_strdup(g->a, db_val(r, 0, 1));
+    const char *notes = db_val(r, 0, 2) ? arena_strdup(g->a, db_val(r, 0, 2)) : NULL;
+    if (db_commit(g) != R_SUCCESS)
+        return g->res;
+    realtime_publish(g->a, RT_CONVERSATION, conv_id, "message", msg);
+    realtime_publish_notifications(g, notes);
+    *json = msg;
+    return R_SUCCESS;
+}
+
+/* ---- read and typing ---- */
+
+/* The read position moves to the newest committed message (never back), so a
+ * message committing after this statement stays unread; the caller's coalesced
+ * new_message notification for the conversation is marked read with it. */
+STMT(st_msg_read,
+     "WITH cp AS (UPDATE conversation_participants SET last_read_at = greatest(last_read_at,"
+     "              coalesce((SELECT max(created_at) FROM messages WHERE conversation_id = $1::uuid), last_read_at))"
+     "            WHERE conversation_id = $1::uuid AND user_id = $2::uuid RETURNING 1),"
+     " n AS (UPDATE notifications SET read_at = now()"
+     "       WHERE user_id = $2::uuid AND type = 'new_message' AND read_at IS NULL"
+     "       AND data->>'conversation_id' = $1::uuid::text AND EXISTS (SELECT 1 FROM cp) RETURNING 1)"
+     " SELECT (SELECT count(*) FROM cp), (SELECT count(*) FROM n)");
+
+enum result messaging_read(struct gctx *g, const char *conv_id)
+{
+    if (check_id(g, conv_id) != R_SUCCESS)
+        return g->res;
+    PGresult *r = DBQ(g, &st_msg_read, conv_id, g->user_id);
+    if (!r)
+        return g->res;
+    if (db_ll(r, 0, 0) != 1)
+        return fail(g, R_NOTFOUND, "Conversation not found");
+    struct buf b;
+    buf_init(&b, g->a, 64);
+    buf_puts(&b, "{\"user_id\":");
+    buf_json_str(&b, g->user_id);
+    buf_putc(&b, '}');
+    realtime_publish(g->a, RT_CONVERSATION, conv_id, "read", b.p);
+    return R_SUCCESS;
+}
+
+enum result messaging_typing(struct gctx *g, const char *conv_id)
+{
+    if (messaging_check_participant(g, conv_id) != R_SUCCESS)
+        return g->res;
+    struct buf b;
+    buf_init(&b, g->a, 64);
+    buf_puts(&b, "{\"user_id\":");
+    buf_json_str(&b, g->user_id);
+    buf_putc(&b, '}');
+    realtime_publish(g->a, RT_CONVERSATION, conv_id, "typing", b.p);
+    return R_SUCCESS;
+}

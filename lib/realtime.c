@@ -1,0 +1,95 @@
+/* realtime.c — nchan publisher client: one curl handle per process, reused so the
+ * loopback connection stays open, with short timeouts so a stuck nginx can only
+ * delay a request by a fraction of a second. */
+#include "realtime.h"
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+#include <curl/curl.h>
+#include <string.h>
+#include <time.h>
+
+static CURL *handle;
+/* After a timeout, skip publishing for 1-2 s: one stuck nchan must not add half
+ * a second to every request (events dropped meanwhile are re-read over REST). */
+static time_t quiet_until;
+
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return size * n;
+}
+
+int realtime_publish(arena *a, const char *prefix, const char *id, const char *type, const char *data_json)
+{
+    if (!cfg.nchan_publish_url || !cfg.nchan_publish_url[0])
+        return 0;
+    if (time(NULL) < quiet_until)
+        return -1;
+    if (!handle && !(handle = curl_easy_init())) {
+        log_warn("realtime: curl init failed");
+        return -1;
+    }
+    struct buf body;
+    buf_init(&body, a, strlen(data_json) + 64);
+    buf_puts(&body, "{\"type\":");
+    buf_json_str(&body, type);
+    buf_puts(&body, ",\"data\":");
+    buf_puts(&body, data_json);
+    buf_putc(&body, '}');
+    const char *url = arena_sprintf(a, "%s/%s%s", cfg.nchan_publish_url, prefix, id);
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    h = curl_slist_append(h, "Expect:");
+    char err[CURL_ERROR_SIZE] = "";
+    curl_easy_reset(handle); /* keeps the connection cache */
+    curl_easy_setopt(handle, CURLOPT_URL, url);
+    curl_easy_setopt(handle, CURLOPT_POST, 1L);
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, body.p);
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE, (long)body.len);
+    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, 200L);
+    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, 500L);
+    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, err);
+    CURLcode rc = curl_easy_perform(handle);
+    long status = 0;
+    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, NULL);
+    curl_slist_free_all(h);
+    if (rc != CURLE_OK) {
+        if (rc == CURLE_OPERATION_TIMEDOUT)
+            quiet_until = time(NULL) + 2;
+        log_warn("realtime: publish to %s%s failed: %s", prefix, id, err[0] ? err : curl_easy_strerror(rc));
+        return -1;
+    }
+    if (status < 200 || status >= 300) {
+        log_warn("realtime: publish to %s%s answered %ld", prefix, id, status);
+        return -1;
+    }
+    return 0;
+}
+
+void realtime_publish_notifications(struct gctx *g, const char *array_json)
+{
+    if (!array_json || !*array_json)
+        return;
+    cJSON *arr = gctx_json_parse(g, array_json, strlen(array_json));
+    if (!cJSON_IsArray(arr))
+        return;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr)
+    {
+        const cJSON *uid = cJSON_GetObjectItemCaseSensitive(it, "user_id");
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "notification");
+        if (!cJSON_IsString(uid) || !n)
+            continue;
+        char *txt = cJSON_PrintUnformatted(n);
+        if (!txt)
+            continue;
+        realtime_publish(g->a, RT_USER, uid->valuestring, "notification", txt);
+        cJSON_free(txt);
+    }
+}
