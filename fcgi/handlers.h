@@ -2,6 +2,7 @@
 #ifndef GIGD_HANDLERS_H
 #define GIGD_HANDLERS_H
 #include "http.h"
+#include "h_market.h"
 
 /* h_auth.c */
 void h_auth_signup(struct request *r);
