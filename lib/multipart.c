@@ -104,12 +104,24 @@ bool multipart_boundary(const char *ct, char *out, size_t outsz)
     return true;
 }
 
-/* Position of "\r\n--boundary" at or after p, or NULL. */
+/* Position of the next real delimiter at or after p: "\r\n--boundary" followed by "--"
+ * or by optional whitespace and CRLF (the boundary text alone inside content is not one). */
 static const char *find_delim(const char *p, const char *end, const char *delim, size_t dlen)
 {
-    if (p >= end || (size_t)(end - p) < dlen)
-        return NULL;
-    return memmem(p, (size_t)(end - p), delim, dlen);
+    while (p < end && (size_t)(end - p) >= dlen) {
+        const char *m = memmem(p, (size_t)(end - p), delim, dlen);
+        if (!m)
+            return NULL;
+        const char *q = m + dlen;
+        if (end - q >= 2 && q[0] == '-' && q[1] == '-')
+            return m;
+        while (q < end && (*q == ' ' || *q == '\t'))
+            q++;
+        if (end - q >= 2 && q[0] == '\r' && q[1] == '\n')
+            return m;
+        p = m + 1;
+    }
+    return NULL;
 }
 
 int multipart_find(const char *body, size_t len, const char *boundary, const char *name, struct mpart *out)
