@@ -266,7 +266,7 @@ enum result gigs_mine(struct gctx *g, const char **json)
 enum { SF_SEARCH, SF_CATEGORY, SF_SKILLS, SF_TOOLS, SF_BMIN, SF_BMAX, SF_LTYPE, SF_POSTED, SF_N };
 
 static const char *const search_conds[SF_N] = {
-    [SF_SEARCH] = "gigs_tsv(g.title, g.description) @@ websearch_to_tsquery('english', $%d)",
+    [SF_SEARCH] = "g.search_tsv @@ websearch_to_tsquery('english', $%d)",
     [SF_CATEGORY] = "g.category = $%d",
     [SF_SKILLS] = "g.skills_required && $%d::text[]",
     [SF_TOOLS] = "g.ai_tools_preferred && $%d::text[]",
@@ -297,14 +297,20 @@ static struct stmt *search_stmt(unsigned mask, bool by_budget)
     }
     const char *order = by_budget ? "g.budget_max DESC NULLS LAST, g.created_at DESC, g.id DESC"
                                   : "g.created_at DESC, g.id DESC";
+    /* Unfiltered: the exact total comes from the per-status counters (sql/002). */
+    char count[1100];
+    if (mask)
+        snprintf(count, sizeof count, "SELECT count(*) FROM gigs g WHERE %s", where);
+    else
+        snprintf(count, sizeof count, "SELECT coalesce(sum(n), 0) FROM gig_counts WHERE status = 'active'");
     char *sql = NULL;
     if (asprintf(&sql,
-                 "SELECT (SELECT count(*) FROM gigs g WHERE %s),"
+                 "SELECT (%s),"
                  " (SELECT coalesce(json_agg(gig_json(s.g, p) ORDER BY s.rn), '[]')"
                  "  FROM (SELECT x.g, row_number() OVER () AS rn"
                  "        FROM (SELECT g FROM gigs g WHERE %s ORDER BY %s LIMIT $1::int OFFSET $2::int) x) s"
                  "  JOIN profiles p ON p.id = (s.g).poster_id)",
-                 where, where, order) < 0)
+                 count, where, order) < 0)
         return NULL;
     char *name = NULL;
     if (asprintf(&name, "st_gig_search_%u", key) < 0) {

@@ -23,23 +23,72 @@ CREATE TABLE gigs (
     status              text NOT NULL DEFAULT 'active'
                         CHECK (status IN ('draft', 'active', 'paused', 'closed', 'filled')),
     applications_count  integer NOT NULL DEFAULT 0 CHECK (applications_count >= 0),
+    search_tsv          tsvector NOT NULL DEFAULT ''::tsvector,   -- kept by gigs_tsv_update()
     views_count         bigint NOT NULL DEFAULT 0 CHECK (views_count >= 0),
     created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT gigs_budget_range CHECK (budget_min IS NULL OR budget_max IS NULL OR budget_min <= budget_max)
 );
--- An expression index rather than a stored generated column: a view increment
--- (UPDATE views_count) then stays a HOT update and never recomputes the tsvector.
--- Queries must use exactly gigs_tsv(title, description).
+-- Full text: a plain column kept by a trigger that fires only when title or description
+-- is written. Not a stored generated column: PostgreSQL recomputes those on every UPDATE,
+-- and a view (UPDATE views_count) would then re-run to_tsvector. Not an expression index
+-- either: a plan that walks (status, created_at) and filters on the text would then call
+-- to_tsvector for every row it visits.
 CREATE FUNCTION gigs_tsv(title text, description text) RETURNS tsvector
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT to_tsvector('english'::regconfig, title || ' ' || description) $$;
-CREATE INDEX gigs_search_idx ON gigs USING gin (gigs_tsv(title, description));
+CREATE FUNCTION gigs_tsv_update() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN NEW.search_tsv := gigs_tsv(NEW.title, NEW.description); RETURN NEW; END $$;
+CREATE TRIGGER gigs_tsv_insert BEFORE INSERT ON gigs FOR EACH ROW EXECUTE FUNCTION gigs_tsv_update();
+CREATE TRIGGER gigs_tsv_change BEFORE UPDATE OF title, description ON gigs
+    FOR EACH ROW EXECUTE FUNCTION gigs_tsv_update();
+CREATE INDEX gigs_search_idx ON gigs USING gin (search_tsv);
 CREATE INDEX gigs_skills_idx ON gigs USING gin (skills_required);
 CREATE INDEX gigs_ai_tools_idx ON gigs USING gin (ai_tools_preferred);
 CREATE INDEX gigs_status_created_idx ON gigs (status, created_at DESC);
 CREATE INDEX gigs_status_budget_idx ON gigs (status, budget_max DESC NULLS LAST, created_at DESC);
 CREATE INDEX gigs_poster_idx ON gigs (poster_id, created_at DESC);
+
+-- Gigs per status, so the unfiltered listing's exact total is a 16-row sum instead of a
+-- count over every active gig. Sharded (random shard per change) so concurrent posts do
+-- not queue on one counter row. Kept by triggers: statement-level with transition tables
+-- for INSERT/DELETE (a bulk load is one upsert per status), row-level for status changes.
+CREATE TABLE gig_counts (
+    status  text NOT NULL,
+    shard   smallint NOT NULL,
+    n       bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (status, shard)
+);
+CREATE FUNCTION gig_counts_add(st text, delta bigint) RETURNS void LANGUAGE sql AS
+$$ INSERT INTO gig_counts AS c (status, shard, n) VALUES (st, floor(random() * 16)::smallint, delta)
+   ON CONFLICT (status, shard) DO UPDATE SET n = c.n + EXCLUDED.n $$;
+CREATE FUNCTION gig_counts_rows() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM gig_counts_add(status, count(*)) FROM new_rows GROUP BY status ORDER BY status;
+    ELSE
+        PERFORM gig_counts_add(status, -count(*)) FROM old_rows GROUP BY status ORDER BY status;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION gig_counts_status() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN
+    -- fixed order (by status text) so two opposite transitions cannot deadlock
+    IF OLD.status < NEW.status THEN
+        PERFORM gig_counts_add(OLD.status, -1);
+        PERFORM gig_counts_add(NEW.status, 1);
+    ELSE
+        PERFORM gig_counts_add(NEW.status, 1);
+        PERFORM gig_counts_add(OLD.status, -1);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER gig_counts_insert AFTER INSERT ON gigs REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gig_counts_rows();
+CREATE TRIGGER gig_counts_delete AFTER DELETE ON gigs REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION gig_counts_rows();
+CREATE TRIGGER gig_counts_change AFTER UPDATE OF status ON gigs
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION gig_counts_status();
 
 -- The Gig shape with its poster embedded (seed 000 `Gig.poster`).
 CREATE FUNCTION gig_json(g gigs, p profiles) RETURNS json

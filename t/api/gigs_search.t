@@ -137,6 +137,22 @@ for my $evil ("'", "' OR '1'='1", "'; DROP TABLE gigs; --", '\\', '%', '_', '"',
 my ($gcount) = psql_row("SELECT count(*) FROM gigs WHERE category = '$tag'");
 is $gcount, 6, 'gigs table intact';
 
+# unfiltered totals come from per-status counters: they must stay exact
+sub active_count { my ($n) = psql_row("SELECT count(*) FROM gigs WHERE status = 'active'"); return $n }
+($s, $d) = api(GET => '/api/gigs?limit=1');
+is $d->{data}{total}, active_count(), 'unfiltered total exact';
+api(PUT => "/api/gigs/$g{design}{id}/status", token => $p->{token}, json => { status => 'paused' });
+($s, $d) = api(GET => '/api/gigs?limit=1');
+is $d->{data}{total}, active_count(), 'exact after a status change';
+api(PUT => "/api/gigs/$g{design}{id}/status", token => $p->{token}, json => { status => 'active' });
+my $tmp = new_gig($p, category => $tag . 'x');
+api(DELETE => "/api/gigs/$tmp->{id}", token => $p->{token});
+($s, $d) = api(GET => '/api/gigs?limit=1');
+is $d->{data}{total}, active_count(), 'exact after create and delete';
+my ($cnt) = psql_row("SELECT sum(n) FROM gig_counts WHERE status = 'draft'");
+my ($real) = psql_row("SELECT count(*) FROM gigs WHERE status = 'draft'");
+is $cnt, $real, 'draft counter exact too';
+
 # --- recommendations ---
 my $me = new_user();
 ($s) = api(GET => '/api/me/recommended-gigs');
