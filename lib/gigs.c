@@ -497,28 +497,32 @@ enum result gigs_usage(struct gctx *g, const char **json)
 
 /* ---- recommendations ----
  * Candidates: active gigs (not the caller's) sharing at least one skill or tool with the
- * profile — or, for an empty profile, all active gigs — newest 500 only, so the ranking
- * never sorts an unbounded set. Score: 3 per shared skill, 2 per shared tool, up to 2
- * for a budget that meets the hourly rate, up to 2 for recency (half-life about a week). */
+ * profile — or, for an empty profile, all active gigs — posted in the last 180 days,
+ * newest 500 only, so the ranking
+ * never sorts an unbounded set. The profile's arrays are bound as parameters (not joined)
+ * so the planner sees them: a rare skill plans as a GIN bitmap, a common one as a walk
+ * down (status, created_at) that stops at 500. Score: 3 per shared skill, 2 per shared
+ * tool, up to 2 for a budget that meets the hourly rate, up to 2 for recency (~a week). */
+STMT(st_gigs_rec_profile, "SELECT skills, ai_tools, hourly_rate FROM profiles WHERE id = $1");
 STMT(st_gigs_recommended,
-     "WITH me AS (SELECT skills, ai_tools, hourly_rate FROM profiles WHERE id = $1),"
-     " cand AS (SELECT g FROM gigs g, me WHERE g.status = 'active' AND g.poster_id <> $1"
-     "          AND (cardinality(me.skills) + cardinality(me.ai_tools) = 0"
-     "               OR g.skills_required && me.skills OR g.ai_tools_preferred && me.ai_tools)"
+     "WITH cand AS (SELECT g FROM gigs g WHERE g.status = 'active' AND g.poster_id <> $1"
+     "          AND g.created_at > now() - interval '180 days'"
+     "          AND (cardinality($2::text[]) + cardinality($3::text[]) = 0"
+     "               OR g.skills_required && $2::text[] OR g.ai_tools_preferred && $3::text[])"
      "          ORDER BY g.created_at DESC LIMIT 500),"
      " scored AS (SELECT c.g,"
-     "   3 * cardinality(ARRAY(SELECT unnest((c.g).skills_required) INTERSECT SELECT unnest(me.skills)))"
-     " + 2 * cardinality(ARRAY(SELECT unnest((c.g).ai_tools_preferred) INTERSECT SELECT unnest(me.ai_tools)))"
-     " + CASE WHEN me.hourly_rate IS NULL OR (c.g).budget_max IS NULL THEN 0"
-     "        WHEN (c.g).budget_type = 'hourly' AND (c.g).budget_max >= me.hourly_rate THEN 2"
-     "        WHEN (c.g).budget_type = 'hourly' THEN 2.0 * (c.g).budget_max / greatest(me.hourly_rate, 1)"
+     "   3 * cardinality(ARRAY(SELECT unnest((c.g).skills_required) INTERSECT SELECT unnest($2::text[])))"
+     " + 2 * cardinality(ARRAY(SELECT unnest((c.g).ai_tools_preferred) INTERSECT SELECT unnest($3::text[])))"
+     " + CASE WHEN $4::bigint IS NULL OR (c.g).budget_max IS NULL THEN 0"
+     "        WHEN (c.g).budget_type = 'hourly' AND (c.g).budget_max >= $4::bigint THEN 2"
+     "        WHEN (c.g).budget_type = 'hourly' THEN 2.0 * (c.g).budget_max / greatest($4::bigint, 1)"
      "        ELSE 1 END"
      " + 2.0 / (1 + extract(epoch FROM now() - (c.g).created_at) / 604800) AS score"
-     "   FROM cand c, me)"
+     "   FROM cand c)"
      " SELECT (SELECT count(*) FROM cand),"
      "  (SELECT coalesce(json_agg((gig_json(s.g, p)::jsonb || jsonb_build_object('match_score', round(s.score, 2)))"
      "                            ORDER BY s.score DESC, (s.g).created_at DESC), '[]')"
-     "   FROM (SELECT * FROM scored ORDER BY score DESC, (g).created_at DESC LIMIT $2::int OFFSET $3::int) s"
+     "   FROM (SELECT * FROM scored ORDER BY score DESC, (g).created_at DESC LIMIT $5::int OFFSET $6::int) s"
      "   JOIN profiles p ON p.id = (s.g).poster_id)");
 
 enum result gigs_recommended(struct gctx *g, const char *page, const char *limit, const char **json)
@@ -526,7 +530,13 @@ enum result gigs_recommended(struct gctx *g, const char *page, const char *limit
     struct paging pg;
     if (!market_paging(g, page, limit, &pg))
         return R_INVALID;
-    PGresult *r = DBQ(g, &st_gigs_recommended, g->user_id, pg.limit_s, pg.offset_s);
+    PGresult *me = DBQ(g, &st_gigs_rec_profile, g->user_id);
+    if (!me)
+        return g->res;
+    if (PQntuples(me) != 1)
+        return fail(g, R_NOTFOUND, "Profile not found");
+    PGresult *r = DBQ(g, &st_gigs_recommended, g->user_id, db_val(me, 0, 0), db_val(me, 0, 1), db_val(me, 0, 2),
+                      pg.limit_s, pg.offset_s);
     if (!r)
         return g->res;
     *json = market_paginated(g, &pg, db_val(r, 0, 1), db_ll(r, 0, 0));
