@@ -80,6 +80,14 @@ is_deeply ids($d), want(qw(react python design old)), 'posted_within month';
 ($s, $d) = search('posted_within=day');
 is scalar @{ $d->{data}{data} }, 3, 'posted_within day';
 
+# every filter at once, both sorts (each combination is its own prepared statement)
+for my $sort (qw(newest budget)) {
+    ($s, $d) = search("search=react&skills=react,go&ai_tools=copilot&budget_min=100&budget_max=200"
+                      . "&location_type=remote&posted_within=day&sort=$sort&page=1&limit=5");
+    is $s, 200, "all filters, sort=$sort";
+    is_deeply ids($d), want(qw(react)), "all filters match only the react gig (sort=$sort)";
+}
+
 # sort by budget
 ($s, $d) = search('sort=budget');
 is_deeply [map { $_->{id} } @{ $d->{data}{data} }], [map { $g{$_}{id} } qw(python react old design)], 'sort=budget, no budget last';
