@@ -4,6 +4,7 @@
 #include "http.h"
 #include "h_pay.h"  /* subscriptions and the Stripe webhook */
 #include "h_msg.h"
+#include "h_market.h"
 
 /* h_auth.c */
 void h_auth_signup(struct request *r);

@@ -1,0 +1,157 @@
+/* h_market.c — thin adapters from HTTP to lib/ for the marketplace routes:
+ * take path/query/body, call the domain function, render its result. */
+#include "applications.h"
+#include "gigs.h"
+#include "handlers.h"
+#include "multipart.h"
+#include "notifications.h"
+#include "profiles.h"
+#include "respond.h"
+#include "reviews.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* Calls f into res first, then renders: argument evaluation order is unspecified. */
+#define RENDER(r, status, call)                                                                                \
+    do {                                                                                                       \
+        const char *json_ = NULL;                                                                              \
+        enum result res_ = (call);                                                                             \
+        respond_result((r), res_, (status), json_);                                                            \
+    } while (0)
+#define J (&json_)
+
+/* ---- profiles ---- */
+
+void h_profile_public(struct request *r) { RENDER(r, 200, profiles_get_public(&r->g, req_arg(r, 0), J)); }
+void h_profile_get(struct request *r) { RENDER(r, 200, profiles_get_own(&r->g, J)); }
+void h_profile_update(struct request *r) { RENDER(r, 200, profiles_update(&r->g, r->json, J)); }
+void h_profile_availability(struct request *r) { RENDER(r, 200, profiles_set_availability(&r->g, r->json, J)); }
+
+/* Multipart bodies may carry a little framing beyond the 5 MiB image. */
+#define AVATAR_BODY_MAX (PROFILES_AVATAR_MAX + 64 * 1024)
+
+/* UPLOAD route: reads its own body — a multipart/form-data part `file`, or the raw image. */
+void h_profile_avatar(struct request *r)
+{
+    const char *cl = req_param(r, "CONTENT_LENGTH");
+    long len = cl && *cl ? strtol(cl, NULL, 10) : 0;
+    if (len < 0)
+        len = 0;
+    if (len > AVATAR_BODY_MAX)
+        return respond_fail(r, R_TOOLARGE, "Avatar exceeds 5 MiB");
+    if (len == 0)
+        return respond_fail(r, R_INVALID, "An image body or a multipart part `file` is required");
+    char *body = arena_alloc(r->a, (size_t)len + 1);
+    long got = 0;
+    if (r->fcgx) {
+        while (got < len) {
+            int n = FCGX_GetStr(body + got, (int)(len - got), r->fcgx->in);
+            if (n <= 0)
+                break;
+            got += n;
+        }
+    }
+    body[got] = '\0';
+    const unsigned char *data = (const unsigned char *)body;
+    size_t dlen = (size_t)got;
+    char boundary[MULTIPART_BOUNDARY_MAX + 1];
+    const char *ct = req_param(r, "CONTENT_TYPE");
+    if (ct && !strncasecmp(ct, "multipart/", 10)) {
+        if (!multipart_boundary(ct, boundary, sizeof boundary))
+            return respond_fail(r, R_INVALID, "Malformed multipart Content-Type");
+        struct mpart part;
+        int found = multipart_find(body, dlen, boundary, "file", &part);
+        if (found < 0)
+            return respond_fail(r, R_INVALID, "Malformed multipart body");
+        if (found == 0) {
+            fail_field(&r->g, "file", "is required");
+            return respond_error(r);
+        }
+        data = (const unsigned char *)part.data;
+        dlen = part.len;
+    }
+    RENDER(r, 200, profiles_set_avatar(&r->g, data, dlen, J));
+}
+
+/* ---- gigs ---- */
+
+void h_gigs_search(struct request *r)
+{
+    struct gig_query q = {
+        .search = req_query(r, "search"), .category = req_query(r, "category"), .skills = req_query(r, "skills"),
+        .ai_tools = req_query(r, "ai_tools"), .budget_min = req_query(r, "budget_min"),
+        .budget_max = req_query(r, "budget_max"), .location_type = req_query(r, "location_type"),
+        .posted_within = req_query(r, "posted_within"), .sort = req_query(r, "sort"),
+        .page = req_query(r, "page"), .limit = req_query(r, "limit"),
+    };
+    RENDER(r, 200, gigs_search(&r->g, &q, J));
+}
+
+void h_gigs_create(struct request *r) { RENDER(r, 201, gigs_create(&r->g, r->json, J)); }
+void h_gigs_get(struct request *r) { RENDER(r, 200, gigs_get(&r->g, req_arg(r, 0), J)); }
+void h_gigs_update(struct request *r) { RENDER(r, 200, gigs_update(&r->g, req_arg(r, 0), r->json, J)); }
+void h_gigs_status(struct request *r) { RENDER(r, 200, gigs_set_status(&r->g, req_arg(r, 0), r->json, J)); }
+void h_gigs_mine(struct request *r) { RENDER(r, 200, gigs_mine(&r->g, J)); }
+void h_gigs_saved(struct request *r) { RENDER(r, 200, gigs_saved(&r->g, J)); }
+void h_subscription_usage(struct request *r) { RENDER(r, 200, gigs_usage(&r->g, J)); }
+
+void h_gigs_recommended(struct request *r)
+{
+    RENDER(r, 200, gigs_recommended(&r->g, req_query(r, "page"), req_query(r, "limit"), J));
+}
+
+void h_gigs_delete(struct request *r)
+{
+    if (gigs_delete(&r->g, req_arg(r, 0)) != R_SUCCESS)
+        return respond_error(r);
+    respond_ok(r);
+}
+
+void h_gigs_save(struct request *r)
+{
+    if (gigs_save(&r->g, req_arg(r, 0), true) != R_SUCCESS)
+        return respond_error(r);
+    respond_data(r, 200, "{\"saved\":true}");
+}
+
+void h_gigs_unsave(struct request *r)
+{
+    if (gigs_save(&r->g, req_arg(r, 0), false) != R_SUCCESS)
+        return respond_error(r);
+    respond_data(r, 200, "{\"saved\":false}");
+}
+
+/* ---- applications ---- */
+
+void h_apps_create(struct request *r) { RENDER(r, 201, applications_create(&r->g, r->json, J)); }
+void h_apps_withdraw(struct request *r) { RENDER(r, 200, applications_withdraw(&r->g, req_arg(r, 0), J)); }
+void h_apps_mine(struct request *r) { RENDER(r, 200, applications_mine(&r->g, req_query(r, "status"), J)); }
+
+void h_apps_for_gig(struct request *r)
+{
+    RENDER(r, 200, applications_for_gig(&r->g, req_arg(r, 0), req_query(r, "status"), J));
+}
+
+void h_apps_status(struct request *r)
+{
+    RENDER(r, 200, applications_set_status(&r->g, req_arg(r, 0), r->json, J));
+}
+
+void h_apps_bulk_status(struct request *r) { RENDER(r, 200, applications_bulk_status(&r->g, r->json, J)); }
+
+/* ---- reviews ---- */
+
+void h_reviews_create(struct request *r) { RENDER(r, 201, reviews_create(&r->g, r->json, J)); }
+void h_reviews_user(struct request *r) { RENDER(r, 200, reviews_for_user(&r->g, req_arg(r, 0), J)); }
+void h_reviews_rating(struct request *r) { RENDER(r, 200, reviews_rating(&r->g, req_arg(r, 0), J)); }
+
+/* ---- notifications ---- */
+
+void h_notifications_list(struct request *r)
+{
+    RENDER(r, 200, notifications_list(&r->g, req_query(r, "unread_only"), req_query(r, "limit"), J));
+}
+
+void h_notifications_read(struct request *r) { RENDER(r, 200, notifications_read(&r->g, req_arg(r, 0), J)); }
+void h_notifications_read_all(struct request *r) { RENDER(r, 200, notifications_read_all(&r->g, J)); }
+void h_notifications_unread(struct request *r) { RENDER(r, 200, notifications_unread_count(&r->g, J)); }

@@ -1,0 +1,95 @@
+/* market.c — paging, query-string numbers and list envelopes for the marketplace. */
+#include "market.h"
+#include "validate.h"
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A whole decimal number in [min, max]; false otherwise. */
+static bool parse_long(const char *s, long min, long max, long *out)
+{
+    if (!s || !*s || strlen(s) > 12)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return false;
+    errno = 0;
+    long v = strtol(s, NULL, 10);
+    if (errno || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool market_paging(struct gctx *g, const char *page, const char *limit, struct paging *out)
+{
+    bool ok = true;
+    out->page = 1;
+    out->limit = MARKET_LIMIT_DEFAULT;
+    if (page && !parse_long(page, 1, MARKET_PAGE_MAX, &out->page)) {
+        fail_field(g, "page", "must be an integer from 1 to 100000");
+        ok = false;
+    }
+    if (limit && !parse_long(limit, 1, MARKET_LIMIT_MAX, &out->limit)) {
+        fail_field(g, "limit", "must be an integer from 1 to 100");
+        ok = false;
+    }
+    out->limit_s = arena_sprintf(g->a, "%ld", out->limit);
+    out->offset_s = arena_sprintf(g->a, "%ld", (out->page - 1) * out->limit);
+    return ok;
+}
+
+const char *market_paginated(struct gctx *g, const struct paging *p, const char *data, long long total)
+{
+    bool more = (long long)p->page * p->limit < total;
+    return arena_sprintf(g->a, "{\"data\":%s,\"total\":%lld,\"page\":%ld,\"limit\":%ld,\"hasMore\":%s}",
+                         data ? data : "[]", total, p->page, p->limit, more ? "true" : "false");
+}
+
+const char *market_money_param(struct gctx *g, const char *field, const char *s, long long *minor)
+{
+    /* digits, optionally '.' and one or two digits */
+    const char *p = s;
+    size_t n = 0, frac = 0;
+    bool dot = false;
+    for (; *p; p++) {
+        if (*p == '.' && !dot && n > 0) {
+            dot = true;
+        } else if (isdigit((unsigned char)*p)) {
+            if (dot)
+                frac++;
+            else
+                n++;
+        } else {
+            n = 0;
+            break;
+        }
+    }
+    if (n == 0 || n > 10 || frac > 2 || (dot && frac == 0)) {
+        fail_field(g, field, "must be a non-negative amount with at most 2 decimals");
+        return NULL;
+    }
+    double d = strtod(s, NULL);
+    *minor = (long long)llround(d * 100.0);
+    return arena_sprintf(g->a, "%lld", *minor);
+}
+
+bool market_bool_param(const char *s, bool *out)
+{
+    if (!strcmp(s, "true") || !strcmp(s, "1")) {
+        *out = true;
+        return true;
+    }
+    if (!strcmp(s, "false") || !strcmp(s, "0")) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+const char *market_id(const char *s)
+{
+    return s && valid_uuid(s) ? s : NULL;
+}

@@ -1,0 +1,30 @@
+/* market.h — helpers shared by the marketplace modules (gigs, applications, reviews,
+ * notifications, profiles): query-string paging and number parsing, list envelopes. */
+#ifndef GIGD_MARKET_H
+#define GIGD_MARKET_H
+#include <stdbool.h>
+#include "gctx.h"
+
+#define MARKET_LIMIT_DEFAULT 20
+#define MARKET_LIMIT_MAX 100
+#define MARKET_PAGE_MAX 100000
+
+struct paging {
+    long page, limit;
+    const char *limit_s, *offset_s;   /* SQL parameters, in g's arena */
+};
+
+/* Parses ?page= and ?limit= (NULL = default). On a bad value records a field error
+ * named "page" or "limit" on g and returns false; the caller reports R_INVALID. */
+bool market_paging(struct gctx *g, const char *page, const char *limit, struct paging *out);
+/* {"data":<data>,"total":N,"page":P,"limit":L,"hasMore":bool} in g's arena. */
+const char *market_paginated(struct gctx *g, const struct paging *p, const char *data, long long total);
+/* A non-negative money amount in major units with ≤ 2 decimals → minor units text;
+ * NULL (and a field error) when invalid. */
+const char *market_money_param(struct gctx *g, const char *field, const char *s, long long *minor);
+/* "true"/"false"/"1"/"0" → *out; false on anything else. */
+bool market_bool_param(const char *s, bool *out);
+/* An id from the path: a UUID, or NULL (callers answer 404 for malformed ids). */
+const char *market_id(const char *s);
+
+#endif

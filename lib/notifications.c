@@ -1,0 +1,69 @@
+/* notifications.c — reads and read-marks of the caller's own notifications. */
+#include "notifications.h"
+#include "db.h"
+#include "market.h"
+#include <string.h>
+
+STMT(st_notif_list,
+     "SELECT coalesce(json_agg(notification_json(n) ORDER BY n.created_at DESC, n.id DESC), '[]')"
+     " FROM (SELECT * FROM notifications WHERE user_id = $1 AND (NOT $2::boolean OR read_at IS NULL)"
+     "       ORDER BY created_at DESC, id DESC LIMIT $3::int) n");
+
+enum result notifications_list(struct gctx *g, const char *unread_only, const char *limit, const char **json)
+{
+    bool unread = false;
+    if (unread_only && !market_bool_param(unread_only, &unread))
+        return fail_field(g, "unread_only", "must be true or false");
+    struct paging p;
+    if (!market_paging(g, NULL, limit, &p))
+        return R_INVALID;
+    if (!limit)
+        p.limit_s = "50";
+    PGresult *r = DBQ(g, &st_notif_list, g->user_id, unread ? "true" : "false", p.limit_s);
+    if (!r)
+        return g->res;
+    *json = db_val(r, 0, 0);
+    return R_SUCCESS;
+}
+
+STMT(st_notif_read,
+     "UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND user_id = $2"
+     " RETURNING notification_json(notifications)");
+
+enum result notifications_read(struct gctx *g, const char *id, const char **json)
+{
+    if (!market_id(id))
+        return fail(g, R_NOTFOUND, "Notification not found");
+    PGresult *r = DBQ(g, &st_notif_read, id, g->user_id);
+    if (!r)
+        return g->res;
+    if (PQntuples(r) != 1)
+        return fail(g, R_NOTFOUND, "Notification not found");
+    *json = db_val(r, 0, 0);
+    return R_SUCCESS;
+}
+
+STMT(st_notif_read_all,
+     "WITH u AS (UPDATE notifications SET read_at = now() WHERE user_id = $1 AND read_at IS NULL RETURNING 1)"
+     " SELECT json_build_object('updated', count(*)) FROM u");
+
+enum result notifications_read_all(struct gctx *g, const char **json)
+{
+    PGresult *r = DBQ(g, &st_notif_read_all, g->user_id);
+    if (!r)
+        return g->res;
+    *json = db_val(r, 0, 0);
+    return R_SUCCESS;
+}
+
+STMT(st_notif_unread,
+     "SELECT json_build_object('count', count(*)) FROM notifications WHERE user_id = $1 AND read_at IS NULL");
+
+enum result notifications_unread_count(struct gctx *g, const char **json)
+{
+    PGresult *r = DBQ(g, &st_notif_unread, g->user_id);
+    if (!r)
+        return g->res;
+    *json = db_val(r, 0, 0);
+    return R_SUCCESS;
+}

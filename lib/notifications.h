@@ -1,0 +1,17 @@
+/* notifications.h — the caller's notifications: list, mark read, unread count.
+ * Rows are created by notify() in SQL, in the transaction of their cause. */
+#ifndef GIGD_NOTIFICATIONS_H
+#define GIGD_NOTIFICATIONS_H
+#include "gctx.h"
+
+/* JSON array, newest first (at most limit, default 50, max 100). unread_only/limit are
+ * raw query values or NULL. *json lives in g's arena. */
+enum result notifications_list(struct gctx *g, const char *unread_only, const char *limit, const char **json);
+/* Marks one of the caller's notifications read; another user's id is R_NOTFOUND. */
+enum result notifications_read(struct gctx *g, const char *id, const char **json);
+/* {"updated":N} */
+enum result notifications_read_all(struct gctx *g, const char **json);
+/* {"count":N} */
+enum result notifications_unread_count(struct gctx *g, const char **json);
+
+#endif
