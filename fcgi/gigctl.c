@@ -5,6 +5,7 @@
 #include "db.h"
 #include "log.h"
 #include "mail.h"
+#include "realtime.h"
 #include "outbox.h"
 #include "router.h"
 #include <curl/curl.h>
@@ -205,6 +206,7 @@ static int cmd_cron(const char *name)
         fprintf(stderr, "gigctl: cron %s: %s\n", name, g.err ? g.err : "failed");
         rc = g.res == R_NOTFOUND ? 2 : 1;
     } else {
+        realtime_publish_notifications(&g, g.events); /* reminders reach open streams too */
         printf("%s\n", json);
     }
     arena_free(a);

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "realtime.h"
 #include "respond.h"
 #include "router.h"
 #include <errno.h>
@@ -217,7 +218,9 @@ void worker_dispatch(struct request *r)
         respond_error(r);
 }
 
-static void serve(FCGX_Request *fr, arena *a, struct db *db)
+/* Serves one request; returns the notifications it committed (arena memory) so they
+ * are published after the response has gone out. */
+static const char *serve(FCGX_Request *fr, arena *a, struct db *db)
 {
     struct request r = {0};
     r.fcgx = fr;
@@ -242,6 +245,7 @@ static void serve(FCGX_Request *fr, arena *a, struct db *db)
     if (r.status >= 500)
         log_error("%s %s -> %d", r.method, r.path, r.status);
     log_set_request(NULL);
+    return r.g.events;
 }
 
 void worker_run(int worker_id)
@@ -278,8 +282,12 @@ void worker_run(int worker_id)
                 log_error("accept failed: %d", rc);
             break;
         }
-        serve(&fr, a, &db);
+        const char *events = serve(&fr, a, &db);
         FCGX_Finish_r(&fr);
+        if (events) {
+            struct gctx g = {.a = a, .db = &db};
+            realtime_publish_notifications(&g, events);
+        }
         arena_reset(a);
         if (cfg.max_requests && ++served == cfg.max_requests && !stop_requested) {
             log_info("recycling after %ld requests", served);

@@ -42,9 +42,7 @@ STMT(st_calls_create,
      "                                 'join_url', $7::text || v.room_id)"
      "       FROM v JOIN profiles p ON p.id = v.initiator_id, unnest(v.participant_ids) u"
      "       WHERE v.scheduled_at IS NOT NULL AND u <> v.initiator_id RETURNING *)"
-     " SELECT video_call_json(v, $7::text),"
-     " (SELECT json_agg(json_build_object('user_id', n.user_id, 'notification', notification_json(n))) FROM n)"
-     " FROM v");
+     " SELECT video_call_json(v, $7::text), (SELECT count(*) FROM n) FROM v");
 
 enum result calls_create(struct gctx *g, const cJSON *body, const char **json)
 {
@@ -71,10 +69,8 @@ enum result calls_create(struct gctx *g, const cJSON *body, const char **json)
     if (PQntuples(r) != 1)
         return fail(g, R_ERR, "Internal error");
     const char *call = arena_strdup(g->a, db_val(r, 0, 0));
-    const char *notes = db_val(r, 0, 1) ? arena_strdup(g->a, db_val(r, 0, 1)) : NULL;
     if (db_commit(g) != R_SUCCESS)
         return g->res;
-    realtime_publish_notifications(g, notes);
     *json = call;
     return R_SUCCESS;
 }

@@ -199,13 +199,45 @@ ok:
     return R_SUCCESS;
 }
 
+/* COMMIT, taking in the same round trip the events the transaction produced
+ * (gigd_take_events(): notifications to publish). g->events is set only when the
+ * commit succeeded, so nothing that rolled back is ever announced. */
 enum result db_commit(struct gctx *g)
 {
-    if (!g->db->in_tx)
+    struct db *db = g->db;
+    if (!db->in_tx)
         return R_SUCCESS;
-    enum result r = exec_simple(g, "COMMIT");
-    g->db->in_tx = false;
-    return r;
+    db->in_tx = false;
+    if (!conn_ok(db) || !PQsendQuery(db->conn, "SELECT gigd_take_events(); COMMIT"))
+        return fail(g, R_UNAVAILABLE, "Database unavailable");
+    const char *events = NULL;
+    bool ok = true;
+    PGresult *r;
+    while ((r = PQgetResult(db->conn))) {
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_TUPLES_OK) {
+            if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+                events = arena_strdup(g->a, PQgetvalue(r, 0, 0));
+        } else if (st == PGRES_COMMAND_OK) {
+            /* "ROLLBACK" as the tag means the transaction had already failed */
+            if (strcmp(PQcmdStatus(r), "COMMIT") != 0)
+                ok = false;
+        } else {
+            log_error("db: commit failed: %s", PQresultErrorMessage(r));
+            ok = false;
+        }
+        PQclear(r);
+    }
+    if (!ok) {
+        PGresult *rb = PQexec(db->conn, "ROLLBACK"); /* ends a transaction left open by an error */
+        PQclear(rb);
+        return fail(g, conn_ok(db) ? R_ERR : R_UNAVAILABLE, conn_ok(db) ? "Internal error" : "Database unavailable");
+    }
+    if (events && g->events) /* a second transaction in one request: join the two arrays */
+        events = arena_sprintf(g->a, "%.*s,%s", (int)strlen(g->events) - 1, g->events, events + 1);
+    if (events)
+        g->events = events;
+    return R_SUCCESS;
 }
 
 void db_rollback(struct gctx *g)

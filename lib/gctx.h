@@ -19,6 +19,7 @@ struct gctx {
     const char *err;
     cJSON *fields;            /* VALIDATION_ERROR fields, owned by the arena */
     const char *retry_after;  /* seconds, for R_RATELIMITED */
+    const char *events;       /* JSON of notifications committed by this request, to publish */
 };
 
 /* Records an error and returns it, so callers can `return fail(g, R_X, "...")`. */

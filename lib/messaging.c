@@ -308,8 +308,7 @@ STMT(st_msg_send,
      "       JOIN profiles p ON p.id = m.sender_id"
      "       ON CONFLICT DO NOTHING RETURNING *)"
      " SELECT (SELECT count(*) FROM c), (SELECT message_json(m) FROM m),"
-     " (SELECT json_agg(json_build_object('user_id', n.user_id, 'notification', notification_json(n))) FROM n),"
-     " (SELECT count(*) FROM au)");
+     " (SELECT count(*) FROM n), (SELECT count(*) FROM au)");
 
 enum result messaging_send(struct gctx *g, const char *conv_id, const cJSON *body, const char **json)
 {
@@ -335,11 +334,9 @@ enum result messaging_send(struct gctx *g, const char *conv_id, const cJSON *bod
         return fail_field(g, "attachments", "contains an attachment that is not yours or was already sent");
     }
     const char *msg = arena_strdup(g->a, db_val(r, 0, 1));
-    const char *notes = db_val(r, 0, 2) ? arena_strdup(g->a, db_val(r, 0, 2)) : NULL;
     if (db_commit(g) != R_SUCCESS)
         return g->res;
     realtime_publish(g->a, RT_CONVERSATION, conv_id, "message", msg);
-    realtime_publish_notifications(g, notes);
     *json = msg;
     return R_SUCCESS;
 }

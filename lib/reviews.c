@@ -44,6 +44,9 @@ enum result reviews_create(struct gctx *g, const cJSON *body, const char **json)
         return fail(g, R_NOTFOUND, "Gig not found");
     if (!db_bool(r, 0, 1))
         return fail(g, R_FORBIDDEN, "Reviews are only between a gig's poster and its accepted applicant");
+    /* A transaction, so the review_received notification is announced on commit. */
+    if (db_begin(g) != R_SUCCESS)
+        return g->res;
     r = DBQ(g, &st_review_insert, v[0].s, g->user_id, v[1].s, v[2].text, v[3].text);
     if (!r) {
         if (g->res == R_CONFLICT)
@@ -51,7 +54,7 @@ enum result reviews_create(struct gctx *g, const cJSON *body, const char **json)
         return g->res;
     }
     *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    return db_commit(g);
 }
 
 STMT(st_reviews_user,

@@ -6,6 +6,7 @@ use strict;
 use warnings;
 use Test::More;
 use Gigd;
+use GigdMarket ();
 use IO::Socket::SSL;
 use IO::Select;
 use JSON::PP;
@@ -197,6 +198,26 @@ api(POST => '/api/calls', token => $e->{token}, json => { participant_id => $b->
     scheduled_at => sprintf('%04d-%02d-%02dT%02d:%02d:%02dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]) });
 my $cev = $nws->wait_event('notification', 2);
 ok $cev && $cev->[0]{data}{type} eq 'call_scheduled', 'call_scheduled notification over the WebSocket';
+
+# Notifications written by other modules reach the stream too (published on commit):
+# b posts a gig, e applies → new_application; b accepts → application_status to e.
+my $prev = $nsse->wait_event('notification', 2);
+ok $prev && $prev->[0]{data}{type} eq 'call_scheduled', 'call_scheduled over EventSource as well';
+my $gig = GigdMarket::new_gig($b);
+my ($as, $ad) = GigdMarket::apply_to($e, $gig->{id});
+is $as, 201, 'application created';
+my $aev = $nsse->wait_event('notification', 2);
+ok $aev && $aev->[0]{data}{type} eq 'new_application', 'new_application notification over EventSource';
+is $aev && $aev->[0]{data}{data}{application_id}, $ad->{data}{id}, 'it names the application';
+my $eev = Sub->new('sse', '/api/realtime/notifications', token => $e->{token});
+api(PUT => "/api/applications/$ad->{data}{id}/status", token => $b->{token}, json => { status => 'accepted' });
+my $sev = $eev->wait_event('notification', 2);
+ok $sev && $sev->[0]{data}{type} eq 'application_status', 'application_status reaches the applicant';
+my ($rs) = api(POST => '/api/reviews', token => $b->{token}, json => { gig_id => $gig->{id}, reviewee_id => $e->{id}, rating => 5 });
+is $rs, 201, 'review created';
+my $rev = $eev->wait_event('notification', 2);
+ok $rev && $rev->[0]{data}{type} eq 'review_received', 'review_received reaches the reviewee';
+$eev->close;
 $_->close for $nws, $nsse, $other;
 
 # publishing failures never fail the request: nchan down is simulated by a bad channel? (covered by
