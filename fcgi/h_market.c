@@ -33,25 +33,12 @@ void h_profile_availability(struct request *r) { RENDER(r, 200, profiles_set_ava
 /* UPLOAD route: reads its own body — a multipart/form-data part `file`, or the raw image. */
 void h_profile_avatar(struct request *r)
 {
-    const char *cl = req_param(r, "CONTENT_LENGTH");
-    long len = cl && *cl ? strtol(cl, NULL, 10) : 0;
-    if (len < 0)
-        len = 0;
-    if (len > AVATAR_BODY_MAX)
+    if (req_read_body(r, AVATAR_BODY_MAX) != R_SUCCESS)
         return respond_fail(r, R_TOOLARGE, "Avatar exceeds 5 MiB");
-    if (len == 0)
+    if (r->body_len == 0)
         return respond_fail(r, R_INVALID, "An image body or a multipart part `file` is required");
-    char *body = arena_alloc(r->a, (size_t)len + 1);
-    long got = 0;
-    if (r->fcgx) {
-        while (got < len) {
-            int n = FCGX_GetStr(body + got, (int)(len - got), r->fcgx->in);
-            if (n <= 0)
-                break;
-            got += n;
-        }
-    }
-    body[got] = '\0';
+    const char *body = r->body;
+    long got = (long)r->body_len;
     const unsigned char *data = (const unsigned char *)body;
     size_t dlen = (size_t)got;
     char boundary[MULTIPART_BOUNDARY_MAX + 1];

@@ -49,6 +49,10 @@ const char *req_param(struct request *r, const char *cgi_name);   /* FastCGI par
 const char *req_query(struct request *r, const char *key);        /* first value or NULL */
 const char *req_arg(struct request *r, int i);                    /* route parameter i */
 
+/* Reads the whole body into r->body/r->body_len (NUL-terminated); R_TOOLARGE (set on
+ * r->g) when Content-Length exceeds limit. JSON routes get this done by the dispatcher. */
+enum result req_read_body(struct request *r, long limit);
+
 /* Response building. */
 void resp_header(struct request *r, const char *name, const char *value);
 

@@ -116,8 +116,7 @@ static void find_token(struct request *r, unsigned flags)
         r->token = req_query(r, "access_token");
 }
 
-/* Reads the whole body, refusing more than limit bytes. */
-static enum result read_body(struct request *r, long limit)
+enum result req_read_body(struct request *r, long limit)
 {
     const char *cl = req_param(r, "CONTENT_LENGTH");
     long len = cl && *cl ? strtol(cl, NULL, 10) : 0;
@@ -189,7 +188,7 @@ void worker_dispatch(struct request *r)
         }
     }
     if (!(rt->flags & UPLOAD) && unsafe_method(r->method)) {
-        if (read_body(r, cfg.json_body_limit) != R_SUCCESS) {
+        if (req_read_body(r, cfg.json_body_limit) != R_SUCCESS) {
             respond_error(r);
             return;
         }

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "validate.h"
 #include <curl/curl.h>
 #include <math.h>
 #include <stdio.h>
@@ -162,31 +163,6 @@ STMT(st_push_deactivate_tokens,
      "UPDATE push_tokens SET active = false, deactivated_reason = 'DeviceNotRegistered', updated_at = now()"
      " WHERE push_token = ANY ($1::text[]) AND active");
 
-/* A PostgreSQL text[] literal where NULL items become SQL NULLs. */
-static const char *text_array(arena *a, const char *const *items, int n)
-{
-    struct buf b;
-    buf_init(&b, a, 64);
-    buf_putc(&b, '{');
-    for (int i = 0; i < n; i++) {
-        if (i)
-            buf_putc(&b, ',');
-        if (!items[i]) {
-            buf_puts(&b, "NULL");
-            continue;
-        }
-        buf_putc(&b, '"');
-        for (const char *p = items[i]; *p; p++) {
-            if (*p == '"' || *p == '\\')
-                buf_putc(&b, '\\');
-            buf_putc(&b, *p);
-        }
-        buf_putc(&b, '"');
-    }
-    buf_putc(&b, '}');
-    return b.p;
-}
-
 static int send_batch(struct gctx *g, PGresult *r, int from, int n, const char *url)
 {
     struct buf body;
@@ -200,7 +176,7 @@ static int send_batch(struct gctx *g, PGresult *r, int from, int n, const char *
         ids[i] = db_val(r, from + i, 0);
     }
     buf_putc(&body, ']');
-    const char *id_arr = text_array(g->a, ids, n);
+    const char *id_arr = pg_text_array(g->a, ids, n);
     pace(n);
     struct resp resp;
     char err[256] = "";
@@ -252,10 +228,10 @@ static int send_batch(struct gctx *g, PGresult *r, int from, int n, const char *
         else if (!strcmp(code, "MessageRateExceeded"))
             st[i] = "pending"; /* retried on the next pass */
     }
-    if (!DBQ(g, &st_push_result, id_arr, text_array(g->a, st, n), text_array(g->a, tickets, n),
-             text_array(g->a, errs, n)))
+    if (!DBQ(g, &st_push_result, id_arr, pg_text_array(g->a, st, n), pg_text_array(g->a, tickets, n),
+             pg_text_array(g->a, errs, n)))
         return -1;
-    if (ndead && !DBQ(g, &st_push_deactivate_tokens, text_array(g->a, dead, ndead)))
+    if (ndead && !DBQ(g, &st_push_deactivate_tokens, pg_text_array(g->a, dead, ndead)))
         return -1;
     log_info("push: batch of %d: %d accepted, %d failed, %d tokens deactivated", n, nsent, n - nsent, ndead);
     return n;
@@ -354,10 +330,10 @@ static int fetch_receipts(struct gctx *g)
         if (!strcmp(code, "DeviceNotRegistered"))
             dead[ndead++] = db_val(r, i, 2);
     }
-    if (m && !DBQ(g, &st_push_receipt_result, text_array(g->a, ids, m), text_array(g->a, st, m),
-                  text_array(g->a, errs, m)))
+    if (m && !DBQ(g, &st_push_receipt_result, pg_text_array(g->a, ids, m), pg_text_array(g->a, st, m),
+                  pg_text_array(g->a, errs, m)))
         return -1;
-    if (ndead && !DBQ(g, &st_push_deactivate_tokens, text_array(g->a, dead, ndead)))
+    if (ndead && !DBQ(g, &st_push_deactivate_tokens, pg_text_array(g->a, dead, ndead)))
         return -1;
     log_info("push: %d receipts checked, %d final, %d tokens deactivated", n, m, ndead);
     return n;

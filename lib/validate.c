@@ -133,6 +133,10 @@ const char *pg_text_array(arena *a, const char *const *items, int n)
     for (int i = 0; i < n; i++) {
         if (i)
             buf_putc(&b, ',');
+        if (!items[i]) {
+            buf_puts(&b, "NULL");
+            continue;
+        }
         buf_putc(&b, '"');
         for (const char *p = items[i]; *p; p++) {
             if (*p == '"' || *p == '\\')

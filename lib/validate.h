@@ -56,7 +56,7 @@ bool valid_http_url(const char *s);
 bool valid_utf8(const char *s);
 size_t utf8_chars(const char *s);
 bool valid_rfc3339(const char *s);
-/* Renders items as a PostgreSQL text[] literal (quoted, escaped). */
+/* Renders items as a PostgreSQL text[] literal (quoted, escaped; a NULL item is SQL NULL). */
 const char *pg_text_array(arena *a, const char *const *items, int n);
 
 #endif
