@@ -3,7 +3,7 @@
 #include "applications.h"
 #include "gigs.h"
 #include "handlers.h"
-#include "multipart.h"
+#include "mpstream.h"
 #include "notifications.h"
 #include "profiles.h"
 #include "respond.h"
@@ -41,20 +41,21 @@ void h_profile_avatar(struct request *r)
     long got = (long)r->body_len;
     const unsigned char *data = (const unsigned char *)body;
     size_t dlen = (size_t)got;
-    char boundary[MULTIPART_BOUNDARY_MAX + 1];
+    char boundary[MPS_BOUNDARY_MAX + 1];
     const char *ct = req_param(r, "CONTENT_TYPE");
     if (ct && !strncasecmp(ct, "multipart/", 10)) {
-        if (!multipart_boundary(ct, boundary, sizeof boundary))
+        if (!mps_boundary(ct, boundary, sizeof boundary))
             return respond_fail(r, R_INVALID, "Malformed multipart Content-Type");
-        struct mpart part;
-        int found = multipart_find(body, dlen, boundary, "file", &part);
+        struct buf part;
+        buf_init(&part, r->a, dlen);
+        int found = mps_find(body, dlen, boundary, "file", &part, NULL);
         if (found < 0)
             return respond_fail(r, R_INVALID, "Malformed multipart body");
         if (found == 0) {
             fail_field(&r->g, "file", "is required");
             return respond_error(r);
         }
-        data = (const unsigned char *)part.data;
+        data = (const unsigned char *)part.p;
         dlen = part.len;
     }
     RENDER(r, 200, profiles_set_avatar(&r->g, data, dlen, J));

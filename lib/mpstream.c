@@ -4,6 +4,7 @@
  * delimiter of a body has no CRLF before it: the scan starts as if "\r\n" had just
  * been seen. */
 #include "mpstream.h"
+#include "buf.h"
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
@@ -338,4 +339,50 @@ int mps_finish(struct mps *p)
     if (p->rc)
         return p->rc;
     return p->state == S_DONE ? MPS_OK : (p->rc = MPS_MALFORMED);
+}
+
+struct find_state {
+    const char *name;
+    struct buf *out;
+    struct mps_part *part;
+    int in_target;   /* inside the wanted part */
+    int found;
+};
+
+static int find_begin(void *ud, const struct mps_part *p)
+{
+    struct find_state *f = ud;
+    f->in_target = !f->found && !strcmp(p->name, f->name);
+    if (f->in_target && f->part)
+        *f->part = *p;
+    return 0;
+}
+
+static int find_data(void *ud, const char *data, size_t n)
+{
+    struct find_state *f = ud;
+    if (f->in_target)
+        buf_put(f->out, data, n);
+    return 0;
+}
+
+static int find_end(void *ud)
+{
+    struct find_state *f = ud;
+    if (f->in_target)
+        f->found = 1;
+    f->in_target = 0;
+    return 0;
+}
+
+int mps_find(const char *body, size_t len, const char *boundary, const char *name, struct buf *out,
+             struct mps_part *part)
+{
+    static const struct mps_callbacks cb = {find_begin, find_data, find_end};
+    struct find_state f = {.name = name, .out = out, .part = part};
+    struct mps *p = arena_alloc(out->a, sizeof *p); /* ~8 KiB of state: not on the stack */
+    mps_init(p, boundary, &cb, &f);
+    if (mps_feed(p, body, len) != MPS_OK || mps_finish(p) != MPS_OK)
+        return -1;
+    return f.found;
 }

@@ -2,8 +2,7 @@
  * uploads too large to hold in memory: feed it the body in chunks of any size
  * (a delimiter may be split across chunks) and it calls back with each part's
  * headers and data. No allocation: the state lives in the caller's struct.
- * Named mpstream, not multipart: the marketplace branch has an in-memory
- * lib/multipart.c with its own multipart_* symbols. Fuzzed by t/fuzz/mpstream.c. */
+ * Whole bodies in memory (avatars) use mps_find. Fuzzed by t/fuzz/mpstream.c. */
 #ifndef GIGD_MPSTREAM_H
 #define GIGD_MPSTREAM_H
 #include <stdbool.h>
@@ -53,5 +52,12 @@ void mps_init(struct mps *p, const char *boundary, const struct mps_callbacks *c
 int mps_feed(struct mps *p, const char *data, size_t n);
 /* At the end of the body: MPS_OK only when the closing delimiter was seen. */
 int mps_finish(struct mps *p);
+
+/* For a body already in memory: copies the first part named `name` into out (a buf on
+ * the caller's arena). Returns 1 when found, 0 when the body is well formed without such
+ * a part, -1 when malformed. part (may be NULL) receives that part's headers. */
+struct buf;
+int mps_find(const char *body, size_t len, const char *boundary, const char *name, struct buf *out,
+             struct mps_part *part);
 
 #endif

@@ -3,6 +3,7 @@
  * delimiter, and malformed bodies. */
 #include "tap.h"
 #include "mpstream.h"
+#include "buf.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -155,5 +156,24 @@ int main(void)
     c.abort_at_begin = 1;
     ok(mps_feed(&p, body, len) == MPS_ABORTED, "a callback can stop the parse");
     ok(mps_feed(&p, "more", 4) == MPS_ABORTED, "the error is sticky");
+    /* mps_find: one named part of a mem held in memory */
+    {
+        arena *a = arena_new(4096);
+        const char *mem = "--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n"
+                           "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a \\\"b\\\".png\"\r\n"
+                           "Content-Type: image/png\r\n\r\n\x89PNG\r\n--X\r\n--XyZ--\r\n";
+        struct buf out;
+        struct mps_part part;
+        buf_init(&out, a, 16);
+        is_int(mps_find(mem, strlen(mem), "XyZ", "file", &out, &part), 1, "mps_find finds the file part");
+        is_int((long long)out.len, 9, "its bytes, a delimiter look-alike included");
+        ok(!memcmp(out.p, "\x89PNG\r\n--X", 9), "content intact");
+        is_str(part.content_type, "image/png", "part headers returned");
+        buf_init(&out, a, 16);
+        is_int(mps_find(mem, strlen(mem), "XyZ", "missing", &out, NULL), 0, "absent part → 0");
+        buf_init(&out, a, 16);
+        is_int(mps_find(mem, strlen(mem) - 9, "XyZ", "file", &out, NULL), -1, "no closing delimiter → malformed");
+        arena_free(a);
+    }
     return done_testing();
 }
