@@ -368,9 +368,11 @@ static const char *text_param(struct gctx *g, const char *field, const char *s, 
     return s;
 }
 
-/* Broad searches AND two GIN bitmaps of 100k+ entries each; at the default 4 MB work_mem
- * they go lossy and every row of every page is rechecked (300 ms at a million gigs
- * instead of 40). Raised once per connection (the setting lives in the session). */
+/* Broad searches build GIN bitmaps of 10k-100k+ entries (one common skill or tool alone
+ * matches ~90k active gigs at a million); at the default 4 MB work_mem such bitmaps go
+ * lossy and every row of every page is rechecked (with the two-bitmap AND of sql/002's
+ * indexes: 300 ms instead of 40). Raised once per connection (the setting lives in the
+ * session). */
 STMT(st_gig_search_mem, "SELECT set_config('work_mem', '32MB', false)");
 
 static enum result search_session(struct gctx *g)
