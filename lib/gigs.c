@@ -368,10 +368,18 @@ static const char *text_param(struct gctx *g, const char *field, const char *s, 
     return s;
 }
 
-/* Broad searches AND two GIN bitmaps of 100k+ entries each; at the default 4 MB work_mem
- * they go lossy and every row of every page is rechecked (300 ms at a million gigs
- * instead of 40). Raised once per connection (the setting lives in the session). */
-STMT(st_gig_search_mem, "SELECT set_config('work_mem', '32MB', false)");
+/* Broad searches build GIN bitmaps of 10k-100k+ entries (one common skill or tool alone
+ * matches ~90k active gigs at a million); at the default 4 MB work_mem such bitmaps go
+ * lossy and every row of every page is rechecked (with the two-bitmap AND of sql/002's
+ * indexes: 300 ms instead of 40). Raised once per connection (the setting lives in the
+ * session). Custom plans are forced too: after five executions a prepared statement may
+ * switch to a generic plan, which cannot see how many gigs the bound words and skills
+ * match; for the broad search it sorted all 14,790 matches for the page (31 ms) instead
+ * of walking (status, created_at) until 20 match (2 ms). Session settings, so they also
+ * apply to the connection's later statements (the recommendations rely on custom plans
+ * for the same reason; planning a PK lookup each time costs well under a millisecond). */
+STMT(st_gig_search_mem,
+     "SELECT set_config('work_mem', '32MB', false), set_config('plan_cache_mode', 'force_custom_plan', false)");
 
 static enum result search_session(struct gctx *g)
 {
