@@ -44,9 +44,7 @@ void h_auth_signout(struct request *r)
 
 void h_auth_session(struct request *r)
 {
-    const char *json = NULL;
-    enum result res = auth_session_json(&r->g, &json);
-    respond_result(r, res, 200, json);
+    RENDER(r, 200, auth_session_json(&r->g, J));
 }
 
 void h_auth_reset(struct request *r)

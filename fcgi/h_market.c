@@ -12,13 +12,6 @@
 #include <string.h>
 
 /* Calls f into res first, then renders: argument evaluation order is unspecified. */
-#define RENDER(r, status, call)                                                                                \
-    do {                                                                                                       \
-        const char *json_ = NULL;                                                                              \
-        enum result res_ = (call);                                                                             \
-        respond_result((r), res_, (status), json_);                                                            \
-    } while (0)
-#define J (&json_)
 
 /* ---- profiles ---- */
 

@@ -23,23 +23,17 @@ void h_conv_open(struct request *r)
 
 void h_conv_list(struct request *r)
 {
-    const char *json = NULL;
-    enum result res = messaging_list(&r->g, req_query(r, "limit"), &json);
-    respond_result(r, res, 200, json);
+    RENDER(r, 200, messaging_list(&r->g, req_query(r, "limit"), J));
 }
 
 void h_conv_messages(struct request *r)
 {
-    const char *json = NULL;
-    enum result res = messaging_messages(&r->g, req_arg(r, 0), req_query(r, "cursor"), req_query(r, "limit"), &json);
-    respond_result(r, res, 200, json);
+    RENDER(r, 200, messaging_messages(&r->g, req_arg(r, 0), req_query(r, "cursor"), req_query(r, "limit"), J));
 }
 
 void h_conv_send(struct request *r)
 {
-    const char *json = NULL;
-    enum result res = messaging_send(&r->g, req_arg(r, 0), r->json, &json);
-    respond_result(r, res, 201, json);
+    RENDER(r, 201, messaging_send(&r->g, req_arg(r, 0), r->json, J));
 }
 
 void h_conv_read(struct request *r)
@@ -97,30 +91,22 @@ void h_rt_notifications(struct request *r)
 
 void h_calls_create(struct request *r)
 {
-    const char *json = NULL;
-    enum result res = calls_create(&r->g, r->json, &json);
-    respond_result(r, res, 201, json);
+    RENDER(r, 201, calls_create(&r->g, r->json, J));
 }
 
 void h_calls_upcoming(struct request *r)
 {
-    const char *json = NULL;
-    enum result res = calls_upcoming(&r->g, &json);
-    respond_result(r, res, 200, json);
+    RENDER(r, 200, calls_upcoming(&r->g, J));
 }
 
 void h_calls_history(struct request *r)
 {
-    const char *json = NULL;
-    enum result res = calls_history(&r->g, req_query(r, "limit"), &json);
-    respond_result(r, res, 200, json);
+    RENDER(r, 200, calls_history(&r->g, req_query(r, "limit"), J));
 }
 
 void h_calls_end(struct request *r)
 {
-    const char *json = NULL;
-    enum result res = calls_end(&r->g, req_arg(r, 0), &json);
-    respond_result(r, res, 200, json);
+    RENDER(r, 200, calls_end(&r->g, req_arg(r, 0), J));
 }
 
 void h_push_register(struct request *r)
@@ -154,9 +140,7 @@ void h_attachments_upload(struct request *r)
 {
     const char *cl = req_param(r, "CONTENT_LENGTH");
     long len = cl && *cl ? strtol(cl, NULL, 10) : 0;
-    const char *json = NULL;
-    enum result res = attachments_upload(&r->g, req_param(r, "CONTENT_TYPE"), len, body_read, r, &json);
-    respond_result(r, res, 201, json);
+    RENDER(r, 201, attachments_upload(&r->g, req_param(r, "CONTENT_TYPE"), len, body_read, r, J));
 }
 
 /* RFC 6266: an ASCII fallback filename plus filename* with the UTF-8 name. */

@@ -33,7 +33,5 @@ void h_cron(struct request *r)
 {
     if (!cron_authorized(r))
         return respond_fail(r, R_UNAUTHORIZED, "Invalid cron secret");
-    const char *json = NULL;
-    enum result res = cron_run(&r->g, req_arg(r, 0), &json);
-    respond_result(r, res, 200, json);
+    RENDER(r, 200, cron_run(&r->g, req_arg(r, 0), J));
 }

@@ -17,6 +17,17 @@ void respond_fail(struct request *r, enum result res, const char *msg);
 /* R_SUCCESS → respond_data(status, json); anything else → respond_error. */
 void respond_result(struct request *r, enum result res, int status, const char *json);
 
+/* RENDER(r, 201, gigs_create(&r->g, r->json, J)): runs a domain call that renders into
+ * J and responds with its data or its error. The call is sequenced before the
+ * response is built (passing both as arguments would leave the order unspecified). */
+#define RENDER(r, status, call)                            \
+    do {                                                   \
+        const char *json_ = NULL;                          \
+        enum result res_ = (call);                         \
+        respond_result((r), res_, (status), json_);        \
+    } while (0)
+#define J (&json_)
+
 /* Writes status line, headers and body to the FastCGI stream (no-op in unit tests). */
 void respond_flush(struct request *r);
 
