@@ -96,10 +96,10 @@ STMT(st_calls_history,
 
 enum result calls_history(struct gctx *g, const char *limit_s, const char **json)
 {
-    int limit;
-    if (parse_limit(g, "limit", limit_s, 20, 100, &limit) != R_SUCCESS)
+    long limit;
+    if (query_long(g, "limit", limit_s, 20, 1, 100, &limit) != R_SUCCESS)
         return g->res;
-    PGresult *r = DBQ(g, &st_calls_history, g->user_id, cfg.video_base_url, arena_sprintf(g->a, "%d", limit));
+    PGresult *r = DBQ(g, &st_calls_history, g->user_id, cfg.video_base_url, arena_sprintf(g->a, "%ld", limit));
     if (!r)
         return g->res;
     *json = db_val(r, 0, 0);

@@ -2,40 +2,15 @@
 #include "market.h"
 #include "validate.h"
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A whole decimal number in [min, max]; false otherwise. */
-static bool parse_long(const char *s, long min, long max, long *out)
-{
-    if (!s || !*s || strlen(s) > 12)
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!isdigit((unsigned char)*p))
-            return false;
-    errno = 0;
-    long v = strtol(s, NULL, 10);
-    if (errno || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
 bool market_paging(struct gctx *g, const char *page, const char *limit, struct paging *out)
 {
-    bool ok = true;
-    out->page = 1;
-    out->limit = MARKET_LIMIT_DEFAULT;
-    if (page && !parse_long(page, 1, MARKET_PAGE_MAX, &out->page)) {
-        fail_field(g, "page", "must be an integer from 1 to 100000");
-        ok = false;
-    }
-    if (limit && !parse_long(limit, 1, MARKET_LIMIT_MAX, &out->limit)) {
-        fail_field(g, "limit", "must be an integer from 1 to 100");
-        ok = false;
-    }
+    /* Both checked, so one answer names every bad parameter. */
+    bool ok = query_long(g, "page", page, 1, 1, MARKET_PAGE_MAX, &out->page) == R_SUCCESS;
+    ok = query_long(g, "limit", limit, MARKET_LIMIT_DEFAULT, 1, MARKET_LIMIT_MAX, &out->limit) == R_SUCCESS && ok;
     out->limit_s = arena_sprintf(g->a, "%ld", out->limit);
     out->offset_s = arena_sprintf(g->a, "%ld", (out->page - 1) * out->limit);
     return ok;

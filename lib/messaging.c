@@ -9,7 +9,6 @@
 #include "realtime.h"
 #include "validate.h"
 #include <ctype.h>
-#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,21 +16,6 @@
 #include <strings.h>
 
 #define MAX_ATTACHMENTS 10
-
-enum result parse_limit(struct gctx *g, const char *field, const char *s, int def, int max, int *out)
-{
-    if (!s) {
-        *out = def;
-        return R_SUCCESS;
-    }
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno || v < 1 || v > max)
-        return fail_field(g, field, arena_sprintf(g->a, "must be an integer from 1 to %d", max));
-    *out = (int)v;
-    return R_SUCCESS;
-}
 
 /* Path ids that are not UUIDs cannot name a conversation: 404, like an unknown one. */
 static enum result check_id(struct gctx *g, const char *id)
@@ -134,10 +118,10 @@ STMT(st_msg_list,
 
 enum result messaging_list(struct gctx *g, const char *limit_s, const char **json)
 {
-    int limit;
-    if (parse_limit(g, "limit", limit_s, 50, 100, &limit) != R_SUCCESS)
+    long limit;
+    if (query_long(g, "limit", limit_s, 50, 1, 100, &limit) != R_SUCCESS)
         return g->res;
-    PGresult *r = DBQ(g, &st_msg_list, g->user_id, arena_sprintf(g->a, "%d", limit));
+    PGresult *r = DBQ(g, &st_msg_list, g->user_id, arena_sprintf(g->a, "%ld", limit));
     if (!r)
         return g->res;
     *json = db_val(r, 0, 0);
@@ -193,15 +177,15 @@ STMT(st_msg_count, "SELECT count(*) FROM messages WHERE conversation_id = $1");
 enum result messaging_messages(struct gctx *g, const char *conv_id, const char *cursor, const char *limit_s,
                                const char **json)
 {
-    int limit;
+    long limit;
     const char *micros = NULL, *after_id = NULL;
-    if (parse_limit(g, "limit", limit_s, 50, 100, &limit) != R_SUCCESS)
+    if (query_long(g, "limit", limit_s, 50, 1, 100, &limit) != R_SUCCESS)
         return g->res;
     if (cursor && *cursor && !cursor_decode(g->a, cursor, &micros, &after_id))
         return fail_field(g, "cursor", "is not a valid cursor");
     if (messaging_check_participant(g, conv_id) != R_SUCCESS)
         return g->res;
-    PGresult *r = DBQ(g, &st_msg_page, conv_id, micros, after_id, arena_sprintf(g->a, "%d", limit + 1));
+    PGresult *r = DBQ(g, &st_msg_page, conv_id, micros, after_id, arena_sprintf(g->a, "%ld", limit + 1));
     if (!r)
         return g->res;
     PGresult *cnt = DBQ(g, &st_msg_count, conv_id);
@@ -224,7 +208,7 @@ enum result messaging_messages(struct gctx *g, const char *conv_id, const char *
         buf_json_str(&b, cursor_encode(g->a, db_val(r, n - 1, 1), db_val(r, n - 1, 2)));
     else
         buf_puts(&b, "null");
-    buf_printf(&b, ",\"hasMore\":%s,\"limit\":%d,\"total\":%s}", more ? "true" : "false", limit, db_val(cnt, 0, 0));
+    buf_printf(&b, ",\"hasMore\":%s,\"limit\":%ld,\"total\":%s}", more ? "true" : "false", limit, db_val(cnt, 0, 0));
     *json = b.p;
     return R_SUCCESS;
 }

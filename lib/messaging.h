@@ -24,7 +24,5 @@ enum result messaging_typing(struct gctx *g, const char *conv_id);
 /* R_SUCCESS when the caller may subscribe to the conversation's channel. */
 enum result messaging_check_participant(struct gctx *g, const char *conv_id);
 
-/* Parses an optional positive integer query value; R_INVALID naming `field` otherwise. */
-enum result parse_limit(struct gctx *g, const char *field, const char *s, int def, int max, int *out);
 
 #endif

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool valid_utf8(const char *str)
@@ -123,6 +124,22 @@ bool valid_rfc3339(const char *s)
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     return *p == '\0' && y >= 1970 && mo >= 1 && mo <= 12 && d >= 1 && d <= mdays[mo - 1] && h <= 23 &&
            mi <= 59 && se <= 60;
+}
+
+enum result query_long(struct gctx *g, const char *field, const char *s, long def, long min, long max, long *out)
+{
+    if (!s) {
+        *out = def;
+        return R_SUCCESS;
+    }
+    bool digits = *s && strlen(s) <= 12;
+    for (const char *p = s; digits && *p; p++)
+        digits = isdigit((unsigned char)*p);
+    long v = digits ? strtol(s, NULL, 10) : -1;
+    if (!digits || v < min || v > max)
+        return fail_field(g, field, arena_sprintf(g->a, "must be an integer from %ld to %ld", min, max));
+    *out = v;
+    return R_SUCCESS;
 }
 
 const char *pg_text_array(arena *a, const char *const *items, int n)

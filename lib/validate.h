@@ -56,6 +56,9 @@ bool valid_http_url(const char *s);
 bool valid_utf8(const char *s);
 size_t utf8_chars(const char *s);
 bool valid_rfc3339(const char *s);
+/* A query-string integer: absent → def; otherwise only digits, within [min, max], else a
+ * VALIDATION_ERROR naming field ("must be an integer from MIN to MAX"). */
+enum result query_long(struct gctx *g, const char *field, const char *s, long def, long min, long max, long *out);
 /* Renders items as a PostgreSQL text[] literal (quoted, escaped; a NULL item is SQL NULL). */
 const char *pg_text_array(arena *a, const char *const *items, int n);
 
