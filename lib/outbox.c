@@ -17,13 +17,13 @@
 #include "buf.h"
 #include "config.h"
 #include "db.h"
+#include "httpc.h"
 #include "log.h"
 #include "validate.h"
 #include <curl/curl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <strings.h>
 #include <string.h>
 #include <time.h>
 
@@ -56,67 +56,11 @@ static void pace(int n)
     next_send_at = t + n / RATE_PER_SEC;
 }
 
-struct resp {
-    struct buf body;
-    long retry_after;
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
+/* POSTs JSON to Expo; returns the HTTP status, or 0 on a transport error (err filled). */
+static long post_json(arena *a, const char *url, const char *json, struct httpc_reply *out, char *err, size_t errlen)
 {
-    struct resp *r = ud;
-    if (r->body.len < 4 * 1024 * 1024)
-        buf_put(&r->body, p, size * n);
-    return size * n;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
-{
-    struct resp *r = ud;
-    size_t len = size * n;
-    if (len > 12 && !strncasecmp(p, "Retry-After:", 12))
-        r->retry_after = strtol(p + 12, NULL, 10);
-    return len;
-}
-
-/* POSTs JSON; returns the HTTP status, or 0 on a transport error (err filled). */
-static long post_json(arena *a, const char *url, const char *json, struct resp *out, char *err, size_t errlen)
-{
-    if (!handle && !(handle = curl_easy_init())) {
-        snprintf(err, errlen, "curl init failed");
-        return 0;
-    }
-    buf_init(&out->body, a, 4096);
-    out->retry_after = 0;
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    h = curl_slist_append(h, "Accept: application/json");
-    h = curl_slist_append(h, "Expect:");
-    char cerr[CURL_ERROR_SIZE] = "";
-    curl_easy_reset(handle);
-    curl_easy_setopt(handle, CURLOPT_URL, url);
-    curl_easy_setopt(handle, CURLOPT_POST, 1L);
-    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, json);
-    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE, (long)strlen(json));
-    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(handle, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(handle, CURLOPT_HEADERDATA, out);
-    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, 5L);
-    curl_easy_setopt(handle, CURLOPT_TIMEOUT, 20L);
-    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, cerr);
-    curl_easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "");
-    CURLcode rc = curl_easy_perform(handle);
-    long status = 0;
-    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, NULL);
-    curl_slist_free_all(h);
-    if (rc != CURLE_OK) {
-        snprintf(err, errlen, "%s", cerr[0] ? cerr : curl_easy_strerror(rc));
-        return 0;
-    }
-    return status;
+    bool timed_out;
+    return httpc_post_json(&handle, a, url, json, 5000, 20000, out, err, errlen, &timed_out);
 }
 
 /* https://exp.host/--/api/v2/push/send → .../push/getReceipts */
@@ -178,7 +122,7 @@ static int send_batch(struct gctx *g, PGresult *r, int from, int n, const char *
     buf_putc(&body, ']');
     const char *id_arr = pg_text_array(g->a, ids, n);
     pace(n);
-    struct resp resp;
+    struct httpc_reply resp;
     char err[256] = "";
     long status = post_json(g->a, url, body.p, &resp, err, sizeof err);
     cJSON *json = NULL, *data = NULL;
@@ -288,7 +232,7 @@ static int fetch_receipts(struct gctx *g)
         buf_json_str(&body, db_val(r, i, 1));
     }
     buf_puts(&body, "]}");
-    struct resp resp;
+    struct httpc_reply resp;
     char err[256] = "";
     long status = post_json(g->a, url, body.p, &resp, err, sizeof err);
     cJSON *data = NULL;

@@ -4,6 +4,7 @@
 #include "realtime.h"
 #include "buf.h"
 #include "config.h"
+#include "httpc.h"
 #include "log.h"
 #include <curl/curl.h>
 #include <string.h>
@@ -14,23 +15,12 @@ static CURL *handle;
  * a second to every request (events dropped meanwhile are re-read over REST). */
 static time_t quiet_until;
 
-static size_t discard(char *p, size_t size, size_t n, void *ud)
-{
-    (void)p;
-    (void)ud;
-    return size * n;
-}
-
 int realtime_publish(arena *a, const char *prefix, const char *id, const char *type, const char *data_json)
 {
     if (!cfg.nchan_publish_url || !cfg.nchan_publish_url[0])
         return 0;
     if (time(NULL) < quiet_until)
         return -1;
-    if (!handle && !(handle = curl_easy_init())) {
-        log_warn("realtime: curl init failed");
-        return -1;
-    }
     struct buf body;
     buf_init(&body, a, strlen(data_json) + 64);
     buf_puts(&body, "{\"type\":");
@@ -39,30 +29,13 @@ int realtime_publish(arena *a, const char *prefix, const char *id, const char *t
     buf_puts(&body, data_json);
     buf_putc(&body, '}');
     const char *url = arena_sprintf(a, "%s/%s%s", cfg.nchan_publish_url, prefix, id);
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    h = curl_slist_append(h, "Expect:");
-    char err[CURL_ERROR_SIZE] = "";
-    curl_easy_reset(handle); /* keeps the connection cache */
-    curl_easy_setopt(handle, CURLOPT_URL, url);
-    curl_easy_setopt(handle, CURLOPT_POST, 1L);
-    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, body.p);
-    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE, (long)body.len);
-    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, 200L);
-    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, 500L);
-    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, err);
-    CURLcode rc = curl_easy_perform(handle);
-    long status = 0;
-    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, NULL);
-    curl_slist_free_all(h);
-    if (rc != CURLE_OK) {
-        if (rc == CURLE_OPERATION_TIMEDOUT)
+    char err[256];
+    bool timed_out;
+    long status = httpc_post_json(&handle, a, url, body.p, 200, 500, NULL, err, sizeof err, &timed_out);
+    if (!status) {
+        if (timed_out)
             quiet_until = time(NULL) + 2;
-        log_warn("realtime: publish to %s%s failed: %s", prefix, id, err[0] ? err : curl_easy_strerror(rc));
+        log_warn("realtime: publish to %s%s failed: %s", prefix, id, err);
         return -1;
     }
     if (status < 200 || status >= 300) {
