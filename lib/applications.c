@@ -228,10 +228,9 @@ enum result applications_set_status(struct gctx *g, const char *id, const cJSON 
     return set_status(g, pg_text_array(g->a, one, 1), 1, v[0].s, true, json);
 }
 
-static bool uuid_ok(const char *s) { return valid_uuid(s); }
 
 static const struct vfield bulk_fields[] = {
-    {.name = "ids", .type = V_STRINGS, .required = true, .min = 1, .max = 100, .item_max = 36, .check = uuid_ok,
+    {.name = "ids", .type = V_STRINGS, .required = true, .min = 1, .max = 100, .item_max = 36, .check = valid_uuid,
      .check_msg = "must contain only UUIDs"},
     {.name = "status", .type = V_ENUM, .required = true, .options = poster_statuses},
 };

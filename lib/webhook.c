@@ -62,7 +62,7 @@ static const char *num(struct gctx *g, const cJSON *o, const char *k)
                : NULL;
 }
 
-static bool valid_uuid_or_null(const char *s)
+static bool present_uuid(const char *s)
 {
     return s && valid_uuid(s);
 }
@@ -94,9 +94,9 @@ static enum result on_checkout_completed(struct gctx *g, const cJSON *obj, const
     if (mode && strcmp(mode, "subscription"))
         return R_SUCCESS; /* one-off payments belong to other modules */
     const char *uid = str(obj, "client_reference_id");
-    if (!valid_uuid_or_null(uid))
+    if (!present_uuid(uid))
         uid = str(get(obj, "metadata"), "user_id");
-    if (!valid_uuid_or_null(uid)) {
+    if (!present_uuid(uid)) {
         log_warn("webhook: checkout.session.completed %s without a user id", str(obj, "id") ? str(obj, "id") : "?");
         return R_SUCCESS;
     }
@@ -154,7 +154,7 @@ static enum result on_subscription(struct gctx *g, const cJSON *obj, const char 
         pe = num(g, item, "current_period_end");
     const char *cap = cJSON_IsTrue(get(obj, "cancel_at_period_end")) && !deleted ? "true" : "false";
     const char *uid = str(get(obj, "metadata"), "user_id");
-    if (!valid_uuid_or_null(uid))
+    if (!present_uuid(uid))
         uid = NULL;
     const char *cus = id_of(obj, "customer");
     PGresult *r = DBQ(g, &st_wh_sub_update, sid, cus, status, plan, ps, pe, cap, created, uid);
