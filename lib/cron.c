@@ -74,8 +74,6 @@ static const struct {
     {"call-reminders", job_call_reminders},
 };
 
-const char *const cron_jobs[] = {"cleanup", "call-reminders", NULL};
-
 STMT(st_cron_lock, "SELECT pg_try_advisory_xact_lock(hashtext('gigd-cron:' || $1))");
 
 enum result cron_run(struct gctx *g, const char *name, const char **json)

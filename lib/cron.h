@@ -6,7 +6,5 @@
 
 /* Runs job `name`; *json gets a summary object. R_NOTFOUND for an unknown job. */
 enum result cron_run(struct gctx *g, const char *name, const char **json);
-/* Names of every job, NULL-terminated. */
-extern const char *const cron_jobs[];
 
 #endif
