@@ -76,3 +76,15 @@ fuzz: deps
 
 clean:
 	rm -rf build
+
+# make lint — static analysis (tools/lint): cppcheck, scan-build over a clean build, gcc
+# -fanalyzer and pmccabe's length/complexity limits; fails on any finding. Installs its
+# tools when missing, like deps (and the build's, since tools/lint builds first).
+LINT_PKGS := cppcheck clang-tools pmccabe
+.PHONY: lint
+lint:
+	@missing=""; for p in $(LINT_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+	$(MAKE) deps
+	tools/lint
