@@ -181,7 +181,7 @@ static const char *disposition(arena *a, const char *name)
 /* nginx serves the file from the internal /_private/ location. */
 void h_attachments_get(struct request *r)
 {
-    struct attachment_file f;
+    struct attachments_file f;
     if (attachments_get(&r->g, req_arg(r, 0), &f) != R_SUCCESS) {
         respond_error(r);
         return;
