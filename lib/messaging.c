@@ -96,6 +96,7 @@ enum result messaging_open(struct gctx *g, const cJSON *body, const char **json,
 
 /* ---- previews ---- */
 
+/* st_msg_list is in lib/sql/messaging.sql: one statement, its cost bounded by the page. */
 enum result messaging_list(struct gctx *g, const char *limit_s, const char **json)
 {
     long limit;
@@ -266,6 +267,8 @@ static enum result parse_attachments(struct gctx *g, const cJSON *body, const ch
     return R_SUCCESS;
 }
 
+/* st_msg_send (lib/sql/messaging.sql) checks the sender, claims the attachments, inserts
+ * the message and notifies the other participant in one statement. */
 enum result messaging_send(struct gctx *g, const char *conv_id, const cJSON *body, const char **json)
 {
     enum result rc = check_id(g, conv_id);
