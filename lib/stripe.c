@@ -13,6 +13,7 @@
 #include "config.h"
 #include "log.h"
 #include <curl/curl.h>
+#include <errno.h>
 #include <sodium.h>
 #include <string.h>
 #include <time.h>
@@ -43,7 +44,7 @@ static long long now_ms(void)
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) /* the rest of it after a signal */
         ;
 }
 

@@ -237,18 +237,17 @@ static enum result verify(struct gctx *g, const char *sig_header, const char *bo
     return R_SUCCESS;
 }
 
-static enum result parse_event(struct gctx *g, const char *body, size_t len, struct event *ev)
+/* The event's envelope; false when it is not a well-formed event. */
+static bool parse_event(struct gctx *g, const char *body, size_t len, struct event *ev)
 {
     cJSON *j = gctx_json_parse(g, body, len);
     if (!cJSON_IsObject(j))
-        return gctx_fail(g, R_INVALID, "Malformed event");
+        return false;
     ev->id = str(j, "id");
     ev->type = str(j, "type");
     ev->created = num(g, j, "created");
     ev->obj = get(get(j, "data"), "object");
-    if (!ev->id || strlen(ev->id) > 255 || !ev->type || !ev->created || !cJSON_IsObject(ev->obj))
-        return gctx_fail(g, R_INVALID, "Malformed event");
-    return R_SUCCESS;
+    return ev->id && strlen(ev->id) <= 255 && ev->type && ev->created && cJSON_IsObject(ev->obj);
 }
 
 STMT(st_wh_record,
@@ -303,8 +302,8 @@ enum result webhook_stripe(struct gctx *g, const char *sig_header, const char *b
     if (rc)
         return rc;
     struct event ev = {0};
-    if ((rc = parse_event(g, body, len, &ev)))
-        return rc;
+    if (!parse_event(g, body, len, &ev))
+        return gctx_fail(g, R_INVALID, "Malformed event");
     event_fn fn = handler_of(ev.type);
     if (!fn) {
         log_info("webhook: %s %s acknowledged, not handled", ev.type, ev.id);
