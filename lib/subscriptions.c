@@ -14,7 +14,7 @@
 
 STMT(st_subs_get, "SELECT subscription_json(s) FROM subscriptions s WHERE s.user_id = $1");
 
-enum result subs_get(struct gctx *g, const char **json)
+enum result subscriptions_get(struct gctx *g, const char **json)
 {
     PGresult *r;
     enum result rc = DB_RUN(g, &r, &st_subs_get, g->user_id);
@@ -212,7 +212,7 @@ static enum result session_url(struct gctx *g, const char *kind, const char *pat
 
 /* ------------------------------------------------------------------ checkout */
 
-enum result subs_checkout(struct gctx *g, const char **json)
+enum result subscriptions_checkout(struct gctx *g, const char **json)
 {
     if (!cfg.stripe_pro_price[0]) {
         log_error("stripe: GIGD_STRIPE_PRO_PRICE is not set");
@@ -243,7 +243,7 @@ enum result subs_checkout(struct gctx *g, const char **json)
 
 /* -------------------------------------------------------------------- portal */
 
-enum result subs_portal(struct gctx *g, const char **json)
+enum result subscriptions_portal(struct gctx *g, const char **json)
 {
     struct account acc;
     enum result rc = load_account(g, &acc);
@@ -278,7 +278,7 @@ static const char *num_str(struct gctx *g, const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? arena_sprintf(g->a, "%.0f", v->valuedouble) : NULL;
 }
 
-enum result subs_cancel(struct gctx *g, const char **json)
+enum result subscriptions_cancel(struct gctx *g, const char **json)
 {
     struct account acc;
     enum result rc = load_account(g, &acc);
@@ -287,7 +287,7 @@ enum result subs_cancel(struct gctx *g, const char **json)
     if (!live(&acc) || !acc.subscription)
         return gctx_fail(g, R_NOTFOUND, "No active subscription to cancel");
     if (acc.cancel_at_period_end)
-        return subs_get(g, json); /* already set: nothing to ask Stripe */
+        return subscriptions_get(g, json); /* already set: nothing to ask Stripe */
     struct op op;
     if ((rc = op_begin(g, "cancel", &op)))
         return rc;
@@ -304,7 +304,7 @@ enum result subs_cancel(struct gctx *g, const char **json)
     if (rc)
         return rc;
     if (!PQntuples(r)) /* the subscription changed under us (webhook): show what is stored */
-        return subs_get(g, json);
+        return subscriptions_get(g, json);
     *json = db_val(r, 0, 0);
     return R_SUCCESS;
 }
