@@ -1,11 +1,15 @@
 /* Unit tests for the pure parts of the request core: router, query/cookie parsing,
- * percent-decoding, validation, JSON strings and the envelope. */
+ * percent-decoding, validation, JSON strings, the envelope, and configuration loading. */
 #include "tap.h"
 #include "buf.h"
+#include "config.h"
 #include "http.h"
 #include "respond.h"
 #include "router.h"
 #include "validate.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 static void h_dummy(struct request *r) { (void)r; }
 static void h_other(struct request *r) { (void)r; }
@@ -171,6 +175,92 @@ static void test_envelope(arena *a)
     is_str(b.p, "\"a\\\"b\\\\c\\n\\u0001\xEF\xBF\xBD\"", "JSON string escaping, bad UTF-8 replaced");
 }
 
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* config_load is all or nothing: a bad value anywhere leaves every setting as it was. */
+static void test_config(void)
+{
+    char path[] = "/tmp/gigd-unit-config.XXXXXX", err[256];
+    int fd = mkstemp(path);
+    ok(fd >= 0, "temporary config file");
+    close(fd);
+    setenv("GIGD_CONFIG_FILE", path, 1);
+    setenv("GIGD_WORKERS", "2", 1);
+    setenv("GIGD_PUBLIC_URL", "HTTPS://Example.TEST:443/app", 1);
+    unsetenv("GIGD_JSON_BODY_LIMIT");
+    unsetenv("GIGD_STRIPE_TIMEOUT");
+    unsetenv("GIGD_MAIL_FROM");
+
+    write_file(path, "# comment\nGIGD_JSON_BODY_LIMIT=2048\nGIGD_WORKERS='3'\nGIGD_MAIL_FROM=\"a <a@b.test>\"\n");
+    is(config_load(err, sizeof err), 0, "good file loads");
+    is(cfg.json_body_limit, 2048, "file value applied");
+    is(cfg.workers, 3, "file overrides the environment");
+    is_str(cfg.mail_from, "a <a@b.test>", "quotes stripped");
+    is(cfg.stripe_timeout, 10, "unset key takes its default");
+    is_str(cfg.public_origin, "https://example.test", "public_origin lowercased, default port and path dropped");
+    ok(getenv("GIGD_JSON_BODY_LIMIT") == NULL, "the file does not leak into the environment");
+
+    write_file(path, "GIGD_JSON_BODY_LIMIT=4096\nGIGD_WORKERS=5\nGIGD_MAIL_FROM=x\nGIGD_STRIPE_TIMEOUT=abc\n");
+    ok(config_load(err, sizeof err) < 0, "a bad value refuses the load");
+    ok(strstr(err, "GIGD_STRIPE_TIMEOUT") != NULL, "the error names the variable: %s", err);
+    is(cfg.json_body_limit, 2048, "body limit unchanged (parsed after the bad value)");
+    is(cfg.workers, 3, "workers unchanged (parsed before the bad value)");
+    is_str(cfg.mail_from, "a <a@b.test>", "strings unchanged");
+
+    write_file(path, "GIGD_PUBLIC_URL=not a url\n");
+    ok(config_load(err, sizeof err) < 0, "a public URL without scheme://host is refused");
+    is_str(cfg.public_origin, "https://example.test", "public_origin unchanged");
+
+    write_file(path, "GIGD_WORKERS=4\n");
+    is(config_load(err, sizeof err), 0, "keys removed from the file");
+    is(cfg.json_body_limit, 1048576, "removed key returns to its default");
+    is(cfg.workers, 4, "kept key applied");
+    is_str(cfg.mail_from, "gigd <no-reply@localhost>", "removed string returns to its default");
+
+    unlink(path);
+    ok(config_load(err, sizeof err) < 0, "a missing file refuses the load");
+    is(cfg.workers, 4, "and changes nothing");
+    unsetenv("GIGD_CONFIG_FILE");
+    is(config_load(err, sizeof err), 0, "no file: the environment");
+    is(cfg.workers, 2, "environment value back");
+}
+
+static void test_origin(void)
+{
+    char err[256];
+    setenv("GIGD_PUBLIC_URL", "https://localhost:8443/", 1);
+    is(config_load(err, sizeof err), 0, "config loads");
+    is_str(cfg.public_origin, "https://localhost:8443", "public origin");
+#define O(s) config_is_public_origin(s, strlen(s))
+    ok(O("https://localhost:8443"), "same origin");
+    ok(O("HTTPS://LocalHost:8443"), "case-insensitive");
+    ok(!O("https://localhost:8443/x"), "an origin has no path");
+    ok(!O("https://localhost"), "port matters");
+    ok(!O("http://localhost:8443"), "scheme matters");
+    ok(!O("https://localhost:8443.evil.test"), "no suffix trick");
+    ok(!O("https://evil.test@localhost:8443"), "userinfo refused");
+    ok(!O("null"), "opaque origin refused");
+    ok(!O(""), "empty refused");
+    ok(config_is_public_origin("https://localhost:8443/page", 22), "a prefix length selects the origin");
+    setenv("GIGD_PUBLIC_URL", "https://example.test", 1);
+    is(config_load(err, sizeof err), 0, "config loads");
+    ok(O("https://example.test:443"), "explicit default port equals none");
+    ok(!O("https://example.test:444"), "other port differs");
+    setenv("GIGD_PUBLIC_URL", "http://[::1]:80/", 1);
+    is(config_load(err, sizeof err), 0, "IPv6 public URL loads");
+    is_str(cfg.public_origin, "http://[::1]", "IPv6 origin, default port dropped");
+    ok(O("http://[::1]"), "IPv6 same origin");
+#undef O
+    unsetenv("GIGD_PUBLIC_URL");
+}
+
 int main(void)
 {
     arena *a = arena_new(4096);
@@ -179,6 +269,8 @@ int main(void)
     test_cookies(a);
     test_validation(a);
     test_envelope(a);
+    test_config();
+    test_origin();
     arena_free(a);
     return done_testing();
 }
