@@ -239,6 +239,19 @@ static bool parse_port(const char *s, size_t n, long *port)
     return true;
 }
 
+/* Where the host of host..end stops (at the port's colon or the end); NULL if malformed. */
+static const char *host_end(const char *host, const char *end)
+{
+    if (host < end && *host == '[') { /* IPv6 literal: the port follows the bracket */
+        const char *rb = memchr(host, ']', (size_t)(end - host));
+        if (!rb || (rb + 1 < end && rb[1] != ':'))
+            return NULL;
+        return rb + 1;
+    }
+    const char *colon = memchr(host, ':', (size_t)(end - host));
+    return colon ? colon : end;
+}
+
 /* Writes the normal form of the origin s[0..n) — scheme://host[:port] with nothing
  * after — to out: scheme and host lowercased, the scheme's default port dropped.
  * False when s is not such an origin or does not fit. */
@@ -247,19 +260,9 @@ static bool origin_normalize(const char *s, size_t n, char *out, size_t outlen)
     const char *end = s + n, *sep = memmem(s, n, "://", 3);
     if (!sep || !valid_scheme(s, (size_t)(sep - s)))
         return false;
-    const char *host = sep + 3, *hend = end;
-    if (host < end && *host == '[') { /* IPv6 literal: the port follows the bracket */
-        const char *rb = memchr(host, ']', (size_t)(end - host));
-        if (!rb || (rb + 1 < end && rb[1] != ':'))
-            return false;
-        hend = rb + 1;
-    } else {
-        const char *colon = memchr(host, ':', (size_t)(end - host));
-        if (colon)
-            hend = colon;
-    }
+    const char *host = sep + 3, *hend = host_end(host, end);
     long port;
-    if (!valid_host(host, (size_t)(hend - host)) ||
+    if (!hend || !valid_host(host, (size_t)(hend - host)) ||
         !parse_port(hend + (hend < end), (size_t)(end - hend) - (hend < end), &port))
         return false;
     size_t sl = (size_t)(sep - s);
