@@ -140,6 +140,17 @@ static void test_validation(arena *a)
     ok(!valid_http_url("javascript:alert(1)"), "javascript url refused");
     ok(valid_rfc3339("2026-02-24T19:00:00.123+01:00"), "rfc3339 with offset");
     ok(!valid_rfc3339("2026-02-30T19:00:00Z"), "impossible date refused");
+    ok(valid_rfc3339("2026-02-24t19:00:60z"), "lower-case t/z and a leap second");
+    ok(valid_rfc3339("2026-02-24 19:00:00-05:30"), "space separator, negative offset");
+    ok(!valid_rfc3339("2026-02-24T24:00:00Z"), "hour 24 refused");
+    ok(!valid_rfc3339("2026-02-24T19:00:00.Z"), "empty fraction refused");
+    ok(!valid_rfc3339("2026-02-24T19:00:00+01:00x"), "trailing text refused");
+    ok(!valid_rfc3339("2026-02-24T19:00:00+24:00"), "offset hour 24 refused");
+    ok(!valid_rfc3339("2026-02-24T19:00:00"), "offset required");
+    ok(!valid_rfc3339("1969-12-31T23:59:59Z"), "before 1970 refused");
+    ok(!valid_email("a<b@c.d"), "email with an angle bracket");
+    ok(!valid_email("a@b@c.d"), "email with two @");
+    ok(!valid_email("a@b."), "email ending in a dot");
     ok(!valid_utf8("\xC0\xAF"), "overlong UTF-8 refused");
     ok(valid_uuid("123e4567-e89b-12d3-a456-426614174000"), "uuid ok");
     ok(!valid_uuid("123e4567e89b12d3a456426614174000"), "uuid without dashes refused");
