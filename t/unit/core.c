@@ -7,7 +7,10 @@
 #include "respond.h"
 #include "router.h"
 #include "validate.h"
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -272,6 +275,42 @@ static void test_origin(void)
     unsetenv("GIGD_PUBLIC_URL");
 }
 
+/* True when f(a) kills a child process with SIGABRT (stderr silenced). */
+static bool aborts(void (*f)(arena *))
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stderr))
+            _exit(1);
+        arena *a = arena_new(1024);
+        f(a);
+        _exit(0);
+    }
+    int st = 0;
+    return pid > 0 && waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+static void alloc_max(arena *a) { arena_alloc(a, SIZE_MAX); }
+static void alloc_wrap(arena *a) { arena_alloc(a, SIZE_MAX - 8); }
+static void alloc_header_wrap(arena *a) { arena_alloc(a, SIZE_MAX - sizeof(max_align_t) * 2); }
+
+static void test_arena(void)
+{
+    arena *a = arena_new(1024);
+    char *p = arena_alloc(a, 1), *q = arena_alloc(a, 1);
+    is((long long)(q - p), (long long)sizeof(max_align_t), "small sizes rounded to the alignment");
+    ok(((uintptr_t)arena_alloc(a, 3) % sizeof(max_align_t)) == 0, "aligned for any type");
+    char *big = arena_alloc(a, 100000);
+    memset(big, 'x', 100000);
+    ok(big[99999] == 'x', "a big allocation gets its own block");
+    arena_reset(a);
+    ok(arena_alloc(a, 0) != NULL, "zero bytes still a distinct pointer");
+    arena_free(a);
+    ok(aborts(alloc_max), "SIZE_MAX aborts instead of wrapping to a tiny block");
+    ok(aborts(alloc_wrap), "a size that rounds past SIZE_MAX aborts");
+    ok(aborts(alloc_header_wrap), "a size that overflows with the block header aborts");
+}
+
 int main(void)
 {
     arena *a = arena_new(4096);
@@ -280,6 +319,7 @@ int main(void)
     test_cookies(a);
     test_validation(a);
     test_envelope(a);
+    test_arena();
     test_config();
     test_origin();
     arena_free(a);
