@@ -292,7 +292,8 @@ static bool aborts(void (*f)(arena *))
 }
 static void alloc_max(arena *a) { arena_alloc(a, SIZE_MAX); }
 static void alloc_wrap(arena *a) { arena_alloc(a, SIZE_MAX - 8); }
-static void alloc_header_wrap(arena *a) { arena_alloc(a, SIZE_MAX - sizeof(max_align_t) * 2); }
+/* Rounds without wrapping, but wraps once the block header is added. */
+static void alloc_header_wrap(arena *a) { arena_alloc(a, SIZE_MAX - sizeof(max_align_t) - 8); }
 
 static void test_arena(void)
 {
