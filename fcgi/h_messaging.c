@@ -52,11 +52,7 @@ static bool foreign_origin(struct request *r)
     const char *origin = req_param(r, "HTTP_ORIGIN");
     if (!r->auth_via_cookie || !origin || !*origin)
         return false;
-    const char *pub = cfg.public_url;
-    const char *host = strstr(pub, "://");
-    const char *slash = host ? strchr(host + 3, '/') : NULL;
-    size_t n = slash ? (size_t)(slash - pub) : strlen(pub);
-    return !(strlen(origin) == n && !strncasecmp(origin, pub, n));
+    return !config_is_public_origin(origin, strlen(origin));
 }
 
 /* nchan_authorize_request: 200 lets nchan subscribe the caller, anything else refuses. */
