@@ -220,12 +220,12 @@ static int cmd_deliver(bool once)
             PQclear(r);
             listened_gen = db.gen;
         }
-        int work = 0, n;
-        if ((n = mail_deliver_batch(&g, 20)) > 0)
-            work += n;
-        if ((n = outbox_deliver(&g)) > 0)
-            work += n;
-        bool failed = n < 0 || g.res == R_UNAVAILABLE;
+        int mailed = 0, pushed = 0;
+        enum result rc = mail_deliver_batch(&g, 20, &mailed);
+        if (rc != R_UNAVAILABLE)
+            rc = outbox_deliver(&g, &pushed);
+        int work = mailed + pushed;
+        bool failed = rc != R_SUCCESS;
         arena_reset(a);
         if (failed && PQstatus(db.conn) != CONNECTION_OK) {
             db_close(&db);
@@ -284,8 +284,10 @@ int main(int argc, char **argv)
     if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
         return 1;
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "migrate"))
-        return cmd_migrate(argc > 2 ? argv[2] : (getenv("GIGD_SQL_DIR") ? getenv("GIGD_SQL_DIR") : "sql"));
+    if (!strcmp(cmd, "migrate")) {
+        const char *dir = argc > 2 ? argv[2] : getenv("GIGD_SQL_DIR");
+        return cmd_migrate(dir ? dir : "sql");
+    }
     if (!strcmp(cmd, "deliver"))
         return cmd_deliver(argc > 2 && !strcmp(argv[2], "--once"));
     if (!strcmp(cmd, "cron") && argc > 2)

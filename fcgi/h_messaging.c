@@ -78,7 +78,7 @@ void h_rt_notifications(struct request *r)
         respond_fail(r, R_FORBIDDEN, "Cross-site subscription refused");
         return;
     }
-    resp_header(r, "X-Accel-Redirect", arena_sprintf(r->a, "/_realtime/notifications/%s", r->g.user_id));
+    respond_header(r, "X-Accel-Redirect", arena_sprintf(r->a, "/_realtime/notifications/%s", r->g.user_id));
     respond_ok(r);
 }
 
@@ -172,8 +172,8 @@ void h_attachments_get(struct request *r)
         respond_error(r);
         return;
     }
-    resp_header(r, "X-Accel-Redirect", arena_sprintf(r->a, "/_private/%s", f.storage_key));
-    resp_header(r, "Content-Type", f.type);
-    resp_header(r, "Content-Disposition", disposition(r->a, f.name));
+    respond_header(r, "X-Accel-Redirect", arena_sprintf(r->a, "/_private/%s", f.storage_key));
+    respond_header(r, "Content-Type", f.type);
+    respond_header(r, "Content-Disposition", disposition(r->a, f.name));
     respond_ok(r);
 }

@@ -42,7 +42,7 @@ const char *result_code(enum result r)
     return "INTERNAL_ERROR";
 }
 
-void resp_header(struct request *r, const char *name, const char *value)
+void respond_header(struct request *r, const char *name, const char *value)
 {
     buf_printf(&r->headers, "%s: %s\r\n", name, value);
 }
@@ -89,7 +89,7 @@ void respond_error(struct request *r)
     }
     buf_putc(&r->out, '}');
     if (res == R_RATELIMITED && r->g.retry_after)
-        resp_header(r, "Retry-After", r->g.retry_after);
+        respond_header(r, "Retry-After", r->g.retry_after);
     r->responded = true;
 }
 

@@ -142,7 +142,7 @@ static bool json_content_type(struct request *r)
 /* Step 1: the query string and the route (404 or 405 when none matches). */
 static enum result match_route(struct request *r, const struct route **rt)
 {
-    const char *params[MAX_ROUTE_PARAMS];
+    const char *params[ROUTER_MAX_PARAMS];
     bool path_known;
     r->nqs = http_parse_query(r->a, r->query, &r->qs);
     if (r->nqs < 0) {

@@ -73,7 +73,8 @@ static char *strs_take(struct strs *l, char *s)
         l->v = v;
         l->cap = cap;
     }
-    return l->v[l->n++] = s;
+    l->v[l->n++] = s;
+    return s;
 }
 
 static void strs_free(struct strs *l)
@@ -97,6 +98,11 @@ struct load {
     size_t errlen;
 };
 
+/* gcc 12's analyzer loses ownership once a pointer is stored in the realloc'd array of
+ * strs_take and reports read_line's key and val as leaked on the way out through
+ * load_fail; strs_free frees them (config_load). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
 static int load_fail(struct load *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int load_fail(struct load *L, const char *fmt, ...)
@@ -130,10 +136,16 @@ static int read_line(struct load *L, char *line)
     if (*p == '#' || !eq)
         return 0;
     *eq = '\0';
-    if (!strs_take(&L->file, strdup(p)) || !strs_take(&L->file, strdup(unquote(eq + 1))))
+    char *key = strdup(p), *val = strdup(unquote(eq + 1));
+    if (!strs_take(&L->file, key)) {
+        free(val);
+        return load_fail(L, "GIGD_CONFIG_FILE: out of memory");
+    }
+    if (!strs_take(&L->file, val))
         return load_fail(L, "GIGD_CONFIG_FILE: out of memory");
     return 0;
 }
+#pragma GCC diagnostic pop
 
 /* Reads the file's pairs into L->file; the environment is left alone, so a key
  * deleted from the file is gone on the next load. */

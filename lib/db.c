@@ -186,12 +186,6 @@ enum result db_one(struct gctx *g, struct stmt *s, const char *missing, const ch
     return R_SUCCESS;
 }
 
-PGresult *db_query(struct gctx *g, struct stmt *s, int n, const char *const *params)
-{
-    PGresult *r;
-    return db_run(g, s, &r, n, params) == R_SUCCESS ? r : NULL;
-}
-
 static enum result exec_simple(struct gctx *g, const char *sql)
 {
     struct db *db = g->db;

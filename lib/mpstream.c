@@ -209,7 +209,7 @@ static int part_header(char *s, struct mps_part *part)
     return MPS_OK;
 }
 
-static char *find_crlf(char *s, char *end)
+static char *find_crlf(char *s, const char *end)
 {
     for (char *q = s; q + 1 < end; q++)
         if (q[0] == '\r' && q[1] == '\n')

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool valid_utf8(const char *str)
+bool validate_utf8(const char *str)
 {
     const unsigned char *s = (const unsigned char *)str;
     while (*s) {
@@ -31,7 +31,7 @@ bool valid_utf8(const char *str)
     return true;
 }
 
-size_t utf8_chars(const char *s)
+size_t validate_utf8_chars(const char *s)
 {
     size_t n = 0;
     for (; *s; s++)
@@ -40,7 +40,7 @@ size_t utf8_chars(const char *s)
     return n;
 }
 
-bool valid_uuid(const char *s)
+bool validate_uuid(const char *s)
 {
     if (strlen(s) != 36)
         return false;
@@ -55,7 +55,7 @@ bool valid_uuid(const char *s)
     return true;
 }
 
-bool valid_email(const char *s)
+bool validate_email(const char *s)
 {
     size_t len = strlen(s);
     if (len < 3 || len > 254)
@@ -72,7 +72,7 @@ bool valid_email(const char *s)
     return true;
 }
 
-bool valid_http_url(const char *s)
+bool validate_http_url(const char *s)
 {
     const char *rest;
     if (!strncmp(s, "https://", 8))
@@ -127,7 +127,7 @@ static bool valid_offset(const char *p)
 }
 
 /* 2026-02-24T19:00:00Z, with optional fraction and ±hh:mm offset. */
-bool valid_rfc3339(const char *s)
+bool validate_rfc3339(const char *s)
 {
     if (!valid_date(s) || (s[10] != 'T' && s[10] != 't' && s[10] != ' '))
         return false;
@@ -135,7 +135,7 @@ bool valid_rfc3339(const char *s)
     return p && valid_offset(p);
 }
 
-enum result query_long(struct gctx *g, const char *field, const char *s, long def, long min, long max, long *out)
+enum result validate_query_long(struct gctx *g, const char *field, const char *s, long def, long min, long max, long *out)
 {
     if (!s) {
         *out = def;
@@ -151,7 +151,7 @@ enum result query_long(struct gctx *g, const char *field, const char *s, long de
     return R_SUCCESS;
 }
 
-const char *pg_text_array(arena *a, const char *const *items, int n)
+const char *validate_text_array(arena *a, const char *const *items, int n)
 {
     struct buf b;
     buf_init(&b, a, 64);
@@ -183,9 +183,9 @@ static const char *fmt_num(arena *a, double v)
 /* Checks one string against the rule; returns an error message or NULL. */
 static const char *check_string(struct gctx *g, const struct vfield *f, const char *s, double min, double max)
 {
-    if (!valid_utf8(s))
+    if (!validate_utf8(s))
         return "must be valid UTF-8";
-    size_t n = utf8_chars(s);
+    size_t n = validate_utf8_chars(s);
     if (min > 0 && n < (size_t)min)
         return min == 1 ? "is required" : arena_sprintf(g->a, "must be at least %.0f characters", min);
     if (max > 0 && n > (size_t)max)
@@ -210,10 +210,10 @@ static const char *check_enum(struct gctx *g, const struct vfield *f, const char
 static const char *check_format(struct gctx *g, const struct vfield *f, const char *s)
 {
     switch (f->type) {
-    case V_UUID: return valid_uuid(s) ? NULL : "must be a UUID";
-    case V_EMAIL: return valid_email(s) ? NULL : "must be a valid email address";
-    case V_URL: return valid_http_url(s) ? NULL : "must be an http(s) URL";
-    case V_TIME: return valid_rfc3339(s) ? NULL : "must be an RFC 3339 timestamp";
+    case V_UUID: return validate_uuid(s) ? NULL : "must be a UUID";
+    case V_EMAIL: return validate_email(s) ? NULL : "must be a valid email address";
+    case V_URL: return validate_http_url(s) ? NULL : "must be an http(s) URL";
+    case V_TIME: return validate_rfc3339(s) ? NULL : "must be an RFC 3339 timestamp";
     case V_ENUM: return check_enum(g, f, s);
     default: return NULL;
     }
@@ -280,11 +280,11 @@ static const char *check_item(struct gctx *g, const struct vfield *f, const cJSO
     if (!cJSON_IsString(it))
         return "must be an array of strings";
     const char *s = it->valuestring;
-    if (!valid_utf8(s))
+    if (!validate_utf8(s))
         return "must be valid UTF-8";
     if (!*s)
         return "must not contain empty strings";
-    if (f->item_max > 0 && utf8_chars(s) > (size_t)f->item_max)
+    if (f->item_max > 0 && validate_utf8_chars(s) > (size_t)f->item_max)
         return arena_sprintf(g->a, "items must be at most %d characters", f->item_max);
     if (f->check && !f->check(s))
         return f->check_msg ? f->check_msg : "has an invalid item";
@@ -313,7 +313,7 @@ static const char *check_strings(struct gctx *g, const struct vfield *f, const c
     items[i] = NULL;
     out->items = items;
     out->n = n;
-    out->text = pg_text_array(g->a, items, n);
+    out->text = validate_text_array(g->a, items, n);
     return NULL;
 }
 
