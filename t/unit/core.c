@@ -179,9 +179,9 @@ static void test_envelope(arena *a)
     r2.g.fields = NULL;
     respond_fail(&r2, R_ERR, "secret internals: relation \"users\"");
     is_str(r2.out.p, "{\"success\":false,\"error\":\"Internal error\",\"code\":\"INTERNAL_ERROR\"}", "500 hides internals");
-    is_int(result_status(R_LIMIT), 402, "LIMIT → 402");
-    is_str(result_code(R_TOOLARGE), "PAYLOAD_TOO_LARGE", "413 code");
-    is_int(result_status(R_UNAVAILABLE), 503, "UNAVAILABLE → 503");
+    is_int(respond_status(R_LIMIT), 402, "LIMIT → 402");
+    is_str(respond_code(R_TOOLARGE), "PAYLOAD_TOO_LARGE", "413 code");
+    is_int(respond_status(R_UNAVAILABLE), 503, "UNAVAILABLE → 503");
 
     struct buf b;
     buf_init(&b, a, 8);
