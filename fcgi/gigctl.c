@@ -137,8 +137,10 @@ out:
 /* Waits for a NOTIFY on the outbox channel, or the timeout. */
 static void wait_for_work(struct db *db, int ms)
 {
-    if (!db->conn)
-        return (void)usleep((useconds_t)ms * 1000);
+    if (!db->conn) {
+        usleep((useconds_t)ms * 1000);
+        return;
+    }
     struct pollfd p = {PQsocket(db->conn), POLLIN, 0};
     if (p.fd >= 0 && poll(&p, 1, ms) > 0)
         PQconsumeInput(db->conn);

@@ -19,8 +19,10 @@ static void clear_cookie(struct request *r)
 void h_auth_signup(struct request *r)
 {
     struct auth_grant gr;
-    if (auth_signup(&r->g, r->json, &gr) != R_SUCCESS)
-        return respond_error(r);
+    if (auth_signup(&r->g, r->json, &gr) != R_SUCCESS) {
+        respond_error(r);
+        return;
+    }
     set_cookie(r, gr.token);
     respond_data(r, 201, gr.json);
 }
@@ -28,42 +30,52 @@ void h_auth_signup(struct request *r)
 void h_auth_signin(struct request *r)
 {
     struct auth_grant gr;
-    if (auth_signin(&r->g, r->json, &gr) != R_SUCCESS)
-        return respond_error(r);
+    if (auth_signin(&r->g, r->json, &gr) != R_SUCCESS) {
+        respond_error(r);
+        return;
+    }
     set_cookie(r, gr.token);
     respond_data(r, 200, gr.json);
 }
 
 void h_auth_signout(struct request *r)
 {
-    if (auth_signout(&r->g) != R_SUCCESS)
-        return respond_error(r);
+    if (auth_signout(&r->g) != R_SUCCESS) {
+        respond_error(r);
+        return;
+    }
     clear_cookie(r);
     respond_ok(r);
 }
 
 void h_auth_session(struct request *r)
 {
-    RENDER(r, 200, auth_session_json(&r->g, J));
+    RENDER(r, 200, auth_session_json(&r->g, RENDER_OUT));
 }
 
 void h_auth_reset(struct request *r)
 {
-    if (auth_reset_request(&r->g, r->json) != R_SUCCESS)
-        return respond_error(r);
+    if (auth_reset_request(&r->g, r->json) != R_SUCCESS) {
+        respond_error(r);
+        return;
+    }
     respond_data(r, 200, "{\"message\":\"If an account exists for that email, a reset link has been sent.\"}");
 }
 
 void h_auth_reset_confirm(struct request *r)
 {
-    if (auth_reset_confirm(&r->g, r->json) != R_SUCCESS)
-        return respond_error(r);
+    if (auth_reset_confirm(&r->g, r->json) != R_SUCCESS) {
+        respond_error(r);
+        return;
+    }
     respond_ok(r);
 }
 
 void h_auth_password(struct request *r)
 {
-    if (auth_update_password(&r->g, r->json) != R_SUCCESS)
-        return respond_error(r);
+    if (auth_update_password(&r->g, r->json) != R_SUCCESS) {
+        respond_error(r);
+        return;
+    }
     respond_ok(r);
 }

@@ -16,37 +16,43 @@ void h_conv_open(struct request *r)
 {
     const char *json = NULL;
     bool created = false;
-    if (messaging_open(&r->g, r->json, &json, &created) != R_SUCCESS)
-        return respond_error(r);
+    if (messaging_open(&r->g, r->json, &json, &created) != R_SUCCESS) {
+        respond_error(r);
+        return;
+    }
     respond_data(r, created ? 201 : 200, json);
 }
 
 void h_conv_list(struct request *r)
 {
-    RENDER(r, 200, messaging_list(&r->g, req_query(r, "limit"), J));
+    RENDER(r, 200, messaging_list(&r->g, req_query(r, "limit"), RENDER_OUT));
 }
 
 void h_conv_messages(struct request *r)
 {
-    RENDER(r, 200, messaging_messages(&r->g, req_arg(r, 0), req_query(r, "cursor"), req_query(r, "limit"), J));
+    RENDER(r, 200, messaging_messages(&r->g, req_arg(r, 0), req_query(r, "cursor"), req_query(r, "limit"), RENDER_OUT));
 }
 
 void h_conv_send(struct request *r)
 {
-    RENDER(r, 201, messaging_send(&r->g, req_arg(r, 0), r->json, J));
+    RENDER(r, 201, messaging_send(&r->g, req_arg(r, 0), r->json, RENDER_OUT));
 }
 
 void h_conv_read(struct request *r)
 {
-    if (messaging_read(&r->g, req_arg(r, 0)) != R_SUCCESS)
-        return respond_error(r);
+    if (messaging_read(&r->g, req_arg(r, 0)) != R_SUCCESS) {
+        respond_error(r);
+        return;
+    }
     respond_ok(r);
 }
 
 void h_conv_typing(struct request *r)
 {
-    if (messaging_typing(&r->g, req_arg(r, 0)) != R_SUCCESS)
-        return respond_error(r);
+    if (messaging_typing(&r->g, req_arg(r, 0)) != R_SUCCESS) {
+        respond_error(r);
+        return;
+    }
     respond_ok(r);
 }
 
@@ -68,13 +74,18 @@ static bool foreign_origin(struct request *r)
 /* nchan_authorize_request: 200 lets nchan subscribe the caller, anything else refuses. */
 void h_rt_authorize_conversation(struct request *r)
 {
-    if (foreign_origin(r))
-        return respond_fail(r, R_FORBIDDEN, "Cross-site subscription refused");
+    if (foreign_origin(r)) {
+        respond_fail(r, R_FORBIDDEN, "Cross-site subscription refused");
+        return;
+    }
     if (messaging_check_participant(&r->g, req_arg(r, 0)) != R_SUCCESS) {
         /* nchan treats every non-200 as a refusal; 403 is the status it passes on. */
-        if (r->g.res == R_NOTFOUND)
-            return respond_fail(r, R_FORBIDDEN, "Not a participant of this conversation");
-        return respond_error(r);
+        if (r->g.res == R_NOTFOUND) {
+            respond_fail(r, R_FORBIDDEN, "Not a participant of this conversation");
+            return;
+        }
+        respond_error(r);
+        return;
     }
     respond_ok(r);
 }
@@ -83,45 +94,51 @@ void h_rt_authorize_conversation(struct request *r)
  * subscriber location, keeping the original request (WebSocket upgrade included). */
 void h_rt_notifications(struct request *r)
 {
-    if (foreign_origin(r))
-        return respond_fail(r, R_FORBIDDEN, "Cross-site subscription refused");
+    if (foreign_origin(r)) {
+        respond_fail(r, R_FORBIDDEN, "Cross-site subscription refused");
+        return;
+    }
     resp_header(r, "X-Accel-Redirect", arena_sprintf(r->a, "/_realtime/notifications/%s", r->g.user_id));
     respond_ok(r);
 }
 
 void h_calls_create(struct request *r)
 {
-    RENDER(r, 201, calls_create(&r->g, r->json, J));
+    RENDER(r, 201, calls_create(&r->g, r->json, RENDER_OUT));
 }
 
 void h_calls_upcoming(struct request *r)
 {
-    RENDER(r, 200, calls_upcoming(&r->g, J));
+    RENDER(r, 200, calls_upcoming(&r->g, RENDER_OUT));
 }
 
 void h_calls_history(struct request *r)
 {
-    RENDER(r, 200, calls_history(&r->g, req_query(r, "limit"), J));
+    RENDER(r, 200, calls_history(&r->g, req_query(r, "limit"), RENDER_OUT));
 }
 
 void h_calls_end(struct request *r)
 {
-    RENDER(r, 200, calls_end(&r->g, req_arg(r, 0), J));
+    RENDER(r, 200, calls_end(&r->g, req_arg(r, 0), RENDER_OUT));
 }
 
 void h_push_register(struct request *r)
 {
     const char *json = NULL;
     bool created = false;
-    if (push_token_register(&r->g, r->json, &json, &created) != R_SUCCESS)
-        return respond_error(r);
+    if (push_token_register(&r->g, r->json, &json, &created) != R_SUCCESS) {
+        respond_error(r);
+        return;
+    }
     respond_data(r, created ? 201 : 200, json);
 }
 
 void h_push_delete(struct request *r)
 {
-    if (push_token_deactivate(&r->g, req_arg(r, 0)) != R_SUCCESS)
-        return respond_error(r);
+    if (push_token_deactivate(&r->g, req_arg(r, 0)) != R_SUCCESS) {
+        respond_error(r);
+        return;
+    }
     respond_ok(r);
 }
 
@@ -140,7 +157,7 @@ void h_attachments_upload(struct request *r)
 {
     const char *cl = req_param(r, "CONTENT_LENGTH");
     long len = cl && *cl ? strtol(cl, NULL, 10) : 0;
-    RENDER(r, 201, attachments_upload(&r->g, req_param(r, "CONTENT_TYPE"), len, body_read, r, J));
+    RENDER(r, 201, attachments_upload(&r->g, req_param(r, "CONTENT_TYPE"), len, body_read, r, RENDER_OUT));
 }
 
 /* RFC 6266: an ASCII fallback filename plus filename* with the UTF-8 name. */
@@ -165,8 +182,10 @@ static const char *disposition(arena *a, const char *name)
 void h_attachments_get(struct request *r)
 {
     struct attachment_file f;
-    if (attachments_get(&r->g, req_arg(r, 0), &f) != R_SUCCESS)
-        return respond_error(r);
+    if (attachments_get(&r->g, req_arg(r, 0), &f) != R_SUCCESS) {
+        respond_error(r);
+        return;
+    }
     resp_header(r, "X-Accel-Redirect", arena_sprintf(r->a, "/_private/%s", f.storage_key));
     resp_header(r, "Content-Type", f.type);
     resp_header(r, "Content-Disposition", disposition(r->a, f.name));

@@ -10,8 +10,10 @@
 
 void h_healthz(struct request *r)
 {
-    if (!db_ping(r->g.db))
-        return respond_fail(r, R_UNAVAILABLE, "Database unreachable");
+    if (!db_ping(r->g.db)) {
+        respond_fail(r, R_UNAVAILABLE, "Database unreachable");
+        return;
+    }
     respond_data(r, 200, "{\"status\":\"ok\"}");
 }
 
@@ -31,7 +33,9 @@ static bool cron_authorized(struct request *r)
 
 void h_cron(struct request *r)
 {
-    if (!cron_authorized(r))
-        return respond_fail(r, R_UNAUTHORIZED, "Invalid cron secret");
-    RENDER(r, 200, cron_run(&r->g, req_arg(r, 0), J));
+    if (!cron_authorized(r)) {
+        respond_fail(r, R_UNAUTHORIZED, "Invalid cron secret");
+        return;
+    }
+    RENDER(r, 200, cron_run(&r->g, req_arg(r, 0), RENDER_OUT));
 }

@@ -7,27 +7,27 @@
 
 void h_subscription_get(struct request *r)
 {
-    RENDER(r, 200, subs_get(&r->g, J));
+    RENDER(r, 200, subs_get(&r->g, RENDER_OUT));
 }
 
 void h_subscription_checkout(struct request *r)
 {
-    RENDER(r, 200, subs_checkout(&r->g, J));
+    RENDER(r, 200, subs_checkout(&r->g, RENDER_OUT));
 }
 
 void h_subscription_portal(struct request *r)
 {
-    RENDER(r, 200, subs_portal(&r->g, J));
+    RENDER(r, 200, subs_portal(&r->g, RENDER_OUT));
 }
 
 void h_subscription_cancel(struct request *r)
 {
-    RENDER(r, 200, subs_cancel(&r->g, J));
+    RENDER(r, 200, subs_cancel(&r->g, RENDER_OUT));
 }
 
 /* The body is verified byte for byte as received: the route is not JSON-flagged, so the
  * worker hands it over raw (r->body, r->body_len). */
 void h_stripe_webhook(struct request *r)
 {
-    RENDER(r, 200, webhook_stripe(&r->g, req_param(r, "HTTP_STRIPE_SIGNATURE"), r->body, r->body_len, J));
+    RENDER(r, 200, webhook_stripe(&r->g, req_param(r, "HTTP_STRIPE_SIGNATURE"), r->body, r->body_len, RENDER_OUT));
 }

@@ -1,6 +1,7 @@
 /* respond.c — envelope rendering; result → (status, code) in one table. */
 #include "respond.h"
 #include "log.h"
+#include "util.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -27,7 +28,7 @@ static const struct {
 
 int result_status(enum result r)
 {
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    for (size_t i = 0; i < ARRAY_SIZE(map); i++)
         if (map[i].r == r)
             return map[i].status;
     return 500;
@@ -35,7 +36,7 @@ int result_status(enum result r)
 
 const char *result_code(enum result r)
 {
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    for (size_t i = 0; i < ARRAY_SIZE(map); i++)
         if (map[i].r == r)
             return map[i].code;
     return "INTERNAL_ERROR";
@@ -71,8 +72,6 @@ void respond_error(struct request *r)
     /* Internal details never reach the client. */
     if (res == R_ERR || !msg)
         msg = res == R_ERR ? "Internal error" : result_code(res);
-    if (res == R_CONFLICT && !strchr(msg, ' '))
-        msg = "Conflict"; /* a bare constraint name is not a message */
     r->status = result_status(res);
     r->out.len = 0;
     buf_puts(&r->out, "{\"success\":false,\"error\":");
@@ -96,7 +95,7 @@ void respond_error(struct request *r)
 
 void respond_fail(struct request *r, enum result res, const char *msg)
 {
-    fail(&r->g, res, msg);
+    gctx_fail(&r->g, res, msg);
     respond_error(r);
 }
 

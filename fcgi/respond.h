@@ -17,8 +17,8 @@ void respond_fail(struct request *r, enum result res, const char *msg);
 /* R_SUCCESS → respond_data(status, json); anything else → respond_error. */
 void respond_result(struct request *r, enum result res, int status, const char *json);
 
-/* RENDER(r, 201, gigs_create(&r->g, r->json, J)): runs a domain call that renders into
- * J and responds with its data or its error. The call is sequenced before the
+/* RENDER(r, 201, gigs_create(&r->g, r->json, RENDER_OUT)): runs a domain call that renders into
+ * RENDER_OUT and responds with its data or its error. The call is sequenced before the
  * response is built (passing both as arguments would leave the order unspecified). */
 #define RENDER(r, status, call)                            \
     do {                                                   \
@@ -26,7 +26,7 @@ void respond_result(struct request *r, enum result res, int status, const char *
         enum result res_ = (call);                         \
         respond_result((r), res_, (status), json_);        \
     } while (0)
-#define J (&json_)
+#define RENDER_OUT (&json_)
 
 /* Writes status line, headers and body to the FastCGI stream (no-op in unit tests). */
 void respond_flush(struct request *r);

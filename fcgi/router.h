@@ -8,12 +8,12 @@
 typedef void (*handler_fn)(struct request *r);
 
 enum route_flags {
-    PUBLIC = 0,
-    AUTH = 1 << 0,       /* a valid session is required (401 otherwise) */
-    OPTAUTH = 1 << 1,    /* a session is used when present */
-    JSON = 1 << 2,       /* body is a JSON object, parsed before the handler runs */
-    QTOKEN = 1 << 3,     /* ?access_token= is accepted (EventSource cannot set headers) */
-    UPLOAD = 1 << 4,     /* raw body up to the route's own limit, read by the handler */
+    ROUTE_PUBLIC = 0,
+    ROUTE_AUTH = 1 << 0,       /* a valid session is required (401 otherwise) */
+    ROUTE_OPTAUTH = 1 << 1,    /* a session is used when present */
+    ROUTE_JSON = 1 << 2,       /* body is a JSON object, parsed before the handler runs */
+    ROUTE_QTOKEN = 1 << 3,     /* ?access_token= is accepted (EventSource cannot set headers) */
+    ROUTE_UPLOAD = 1 << 4,     /* raw body up to the route's own limit, read by the handler */
 };
 
 struct route {

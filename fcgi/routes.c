@@ -3,93 +3,94 @@
  * docs/openapi.json must list each of them (t/api/openapi.t checks). */
 #include "handlers.h"
 #include "router.h"
+#include "util.h"
 
 const struct route routes[] = {
     /* operations */
-    {"GET", "/healthz", h_healthz, PUBLIC},
-    {"GET", "/api/cron/:job", h_cron, PUBLIC},
-    {"POST", "/api/cron/:job", h_cron, PUBLIC},
+    {"GET", "/healthz", h_healthz, ROUTE_PUBLIC},
+    {"GET", "/api/cron/:job", h_cron, ROUTE_PUBLIC},
+    {"POST", "/api/cron/:job", h_cron, ROUTE_PUBLIC},
 
     /* auth */
-    {"POST", "/api/auth/signup", h_auth_signup, JSON},
-    {"POST", "/api/auth/signin", h_auth_signin, JSON},
-    {"POST", "/api/auth/signout", h_auth_signout, AUTH},
-    {"GET", "/api/auth/session", h_auth_session, AUTH},
-    {"POST", "/api/auth/password/reset", h_auth_reset, JSON},
-    {"POST", "/api/auth/password/reset/confirm", h_auth_reset_confirm, JSON},
-    {"PUT", "/api/auth/password", h_auth_password, AUTH | JSON},
+    {"POST", "/api/auth/signup", h_auth_signup, ROUTE_JSON},
+    {"POST", "/api/auth/signin", h_auth_signin, ROUTE_JSON},
+    {"POST", "/api/auth/signout", h_auth_signout, ROUTE_AUTH},
+    {"GET", "/api/auth/session", h_auth_session, ROUTE_AUTH},
+    {"POST", "/api/auth/password/reset", h_auth_reset, ROUTE_JSON},
+    {"POST", "/api/auth/password/reset/confirm", h_auth_reset_confirm, ROUTE_JSON},
+    {"PUT", "/api/auth/password", h_auth_password, ROUTE_AUTH | ROUTE_JSON},
 
-    /* subscriptions and the Stripe webhook (h_pay.c). The webhook is PUBLIC (Stripe signs
+    /* subscriptions and the Stripe webhook (h_pay.c). The webhook is ROUTE_PUBLIC (Stripe signs
      * it) and not JSON-flagged: its signature covers the raw body, which must reach the
      * handler untouched. /usage belongs to the marketplace module. */
-    {"GET", "/api/subscription", h_subscription_get, AUTH},
-    {"POST", "/api/subscription/checkout", h_subscription_checkout, AUTH},
-    {"POST", "/api/subscription/portal", h_subscription_portal, AUTH},
-    {"POST", "/api/subscription/cancel", h_subscription_cancel, AUTH},
-    {"POST", "/api/webhooks/stripe", h_stripe_webhook, PUBLIC},
-    {"POST", "/api/stripe/webhook", h_stripe_webhook, PUBLIC},
+    {"GET", "/api/subscription", h_subscription_get, ROUTE_AUTH},
+    {"POST", "/api/subscription/checkout", h_subscription_checkout, ROUTE_AUTH},
+    {"POST", "/api/subscription/portal", h_subscription_portal, ROUTE_AUTH},
+    {"POST", "/api/subscription/cancel", h_subscription_cancel, ROUTE_AUTH},
+    {"POST", "/api/webhooks/stripe", h_stripe_webhook, ROUTE_PUBLIC},
+    {"POST", "/api/stripe/webhook", h_stripe_webhook, ROUTE_PUBLIC},
 
     /* messaging, real time, calls, push tokens (h_messaging.c) */
-    {"POST", "/api/conversations", h_conv_open, AUTH | JSON},
-    {"GET", "/api/conversations", h_conv_list, AUTH},
-    {"GET", "/api/conversations/:id/messages", h_conv_messages, AUTH},
-    {"POST", "/api/conversations/:id/messages", h_conv_send, AUTH | JSON},
-    {"POST", "/api/conversations/:id/read", h_conv_read, AUTH},
-    {"POST", "/api/conversations/:id/typing", h_conv_typing, AUTH},
+    {"POST", "/api/conversations", h_conv_open, ROUTE_AUTH | ROUTE_JSON},
+    {"GET", "/api/conversations", h_conv_list, ROUTE_AUTH},
+    {"GET", "/api/conversations/:id/messages", h_conv_messages, ROUTE_AUTH},
+    {"POST", "/api/conversations/:id/messages", h_conv_send, ROUTE_AUTH | ROUTE_JSON},
+    {"POST", "/api/conversations/:id/read", h_conv_read, ROUTE_AUTH},
+    {"POST", "/api/conversations/:id/typing", h_conv_typing, ROUTE_AUTH},
     /* nchan_authorize_request subrequest (internal in nginx) and the X-Accel-Redirect
      * entry of the per-user notification stream */
-    {"GET", "/api/realtime/authorize/conversations/:id", h_rt_authorize_conversation, QTOKEN},
-    {"GET", "/api/realtime/notifications", h_rt_notifications, QTOKEN},
-    {"POST", "/api/calls", h_calls_create, AUTH | JSON},
-    {"GET", "/api/calls/upcoming", h_calls_upcoming, AUTH},
-    {"GET", "/api/calls/history", h_calls_history, AUTH},
-    {"POST", "/api/calls/:id/end", h_calls_end, AUTH},
-    {"POST", "/api/push-tokens", h_push_register, AUTH | JSON},
-    {"DELETE", "/api/push-tokens/:token", h_push_delete, AUTH},
-    {"POST", "/api/attachments", h_attachments_upload, AUTH | UPLOAD},
-    {"GET", "/api/attachments/:id", h_attachments_get, AUTH},
+    {"GET", "/api/realtime/authorize/conversations/:id", h_rt_authorize_conversation, ROUTE_QTOKEN},
+    {"GET", "/api/realtime/notifications", h_rt_notifications, ROUTE_QTOKEN},
+    {"POST", "/api/calls", h_calls_create, ROUTE_AUTH | ROUTE_JSON},
+    {"GET", "/api/calls/upcoming", h_calls_upcoming, ROUTE_AUTH},
+    {"GET", "/api/calls/history", h_calls_history, ROUTE_AUTH},
+    {"POST", "/api/calls/:id/end", h_calls_end, ROUTE_AUTH},
+    {"POST", "/api/push-tokens", h_push_register, ROUTE_AUTH | ROUTE_JSON},
+    {"DELETE", "/api/push-tokens/:token", h_push_delete, ROUTE_AUTH},
+    {"POST", "/api/attachments", h_attachments_upload, ROUTE_AUTH | ROUTE_UPLOAD},
+    {"GET", "/api/attachments/:id", h_attachments_get, ROUTE_AUTH},
 
     /* profiles */
-    {"GET", "/api/profiles/:username", h_profile_public, PUBLIC},
-    {"GET", "/api/profile", h_profile_get, AUTH},
-    {"PATCH", "/api/profile", h_profile_update, AUTH | JSON},
-    {"PUT", "/api/profile/availability", h_profile_availability, AUTH | JSON},
-    {"PUT", "/api/profile/avatar", h_profile_avatar, AUTH | UPLOAD},
+    {"GET", "/api/profiles/:username", h_profile_public, ROUTE_PUBLIC},
+    {"GET", "/api/profile", h_profile_get, ROUTE_AUTH},
+    {"PATCH", "/api/profile", h_profile_update, ROUTE_AUTH | ROUTE_JSON},
+    {"PUT", "/api/profile/availability", h_profile_availability, ROUTE_AUTH | ROUTE_JSON},
+    {"PUT", "/api/profile/avatar", h_profile_avatar, ROUTE_AUTH | ROUTE_UPLOAD},
 
     /* gigs */
-    {"GET", "/api/gigs", h_gigs_search, PUBLIC},
-    {"POST", "/api/gigs", h_gigs_create, AUTH | JSON},
-    {"GET", "/api/gigs/:id", h_gigs_get, OPTAUTH},
-    {"PATCH", "/api/gigs/:id", h_gigs_update, AUTH | JSON},
-    {"DELETE", "/api/gigs/:id", h_gigs_delete, AUTH},
-    {"PUT", "/api/gigs/:id/status", h_gigs_status, AUTH | JSON},
-    {"GET", "/api/me/gigs", h_gigs_mine, AUTH},
-    {"GET", "/api/me/recommended-gigs", h_gigs_recommended, AUTH},
-    {"GET", "/api/subscription/usage", h_subscription_usage, AUTH},
+    {"GET", "/api/gigs", h_gigs_search, ROUTE_PUBLIC},
+    {"POST", "/api/gigs", h_gigs_create, ROUTE_AUTH | ROUTE_JSON},
+    {"GET", "/api/gigs/:id", h_gigs_get, ROUTE_OPTAUTH},
+    {"PATCH", "/api/gigs/:id", h_gigs_update, ROUTE_AUTH | ROUTE_JSON},
+    {"DELETE", "/api/gigs/:id", h_gigs_delete, ROUTE_AUTH},
+    {"PUT", "/api/gigs/:id/status", h_gigs_status, ROUTE_AUTH | ROUTE_JSON},
+    {"GET", "/api/me/gigs", h_gigs_mine, ROUTE_AUTH},
+    {"GET", "/api/me/recommended-gigs", h_gigs_recommended, ROUTE_AUTH},
+    {"GET", "/api/subscription/usage", h_subscription_usage, ROUTE_AUTH},
 
     /* saved gigs */
-    {"POST", "/api/gigs/:id/save", h_gigs_save, AUTH},
-    {"DELETE", "/api/gigs/:id/save", h_gigs_unsave, AUTH},
-    {"GET", "/api/me/saved-gigs", h_gigs_saved, AUTH},
+    {"POST", "/api/gigs/:id/save", h_gigs_save, ROUTE_AUTH},
+    {"DELETE", "/api/gigs/:id/save", h_gigs_unsave, ROUTE_AUTH},
+    {"GET", "/api/me/saved-gigs", h_gigs_saved, ROUTE_AUTH},
 
     /* applications */
-    {"POST", "/api/applications", h_apps_create, AUTH | JSON},
-    {"POST", "/api/applications/bulk-status", h_apps_bulk_status, AUTH | JSON},
-    {"POST", "/api/applications/:id/withdraw", h_apps_withdraw, AUTH},
-    {"PUT", "/api/applications/:id/status", h_apps_status, AUTH | JSON},
-    {"GET", "/api/me/applications", h_apps_mine, AUTH},
-    {"GET", "/api/gigs/:id/applications", h_apps_for_gig, AUTH},
+    {"POST", "/api/applications", h_apps_create, ROUTE_AUTH | ROUTE_JSON},
+    {"POST", "/api/applications/bulk-status", h_apps_bulk_status, ROUTE_AUTH | ROUTE_JSON},
+    {"POST", "/api/applications/:id/withdraw", h_apps_withdraw, ROUTE_AUTH},
+    {"PUT", "/api/applications/:id/status", h_apps_status, ROUTE_AUTH | ROUTE_JSON},
+    {"GET", "/api/me/applications", h_apps_mine, ROUTE_AUTH},
+    {"GET", "/api/gigs/:id/applications", h_apps_for_gig, ROUTE_AUTH},
 
     /* reviews */
-    {"POST", "/api/reviews", h_reviews_create, AUTH | JSON},
-    {"GET", "/api/users/:id/reviews", h_reviews_user, PUBLIC},
-    {"GET", "/api/users/:id/rating", h_reviews_rating, PUBLIC},
+    {"POST", "/api/reviews", h_reviews_create, ROUTE_AUTH | ROUTE_JSON},
+    {"GET", "/api/users/:id/reviews", h_reviews_user, ROUTE_PUBLIC},
+    {"GET", "/api/users/:id/rating", h_reviews_rating, ROUTE_PUBLIC},
 
     /* notifications */
-    {"GET", "/api/notifications", h_notifications_list, AUTH},
-    {"POST", "/api/notifications/read-all", h_notifications_read_all, AUTH},
-    {"GET", "/api/notifications/unread-count", h_notifications_unread, AUTH},
-    {"POST", "/api/notifications/:id/read", h_notifications_read, AUTH},
+    {"GET", "/api/notifications", h_notifications_list, ROUTE_AUTH},
+    {"POST", "/api/notifications/read-all", h_notifications_read_all, ROUTE_AUTH},
+    {"GET", "/api/notifications/unread-count", h_notifications_unread, ROUTE_AUTH},
+    {"POST", "/api/notifications/:id/read", h_notifications_read, ROUTE_AUTH},
 };
 
-const size_t routes_count = sizeof routes / sizeof routes[0];
+const size_t routes_count = ARRAY_SIZE(routes);

@@ -112,7 +112,7 @@ static void find_token(struct request *r, unsigned flags)
         r->auth_via_cookie = true;
         return;
     }
-    if (flags & QTOKEN)
+    if (flags & ROUTE_QTOKEN)
         r->token = req_query(r, "access_token");
 }
 
@@ -123,7 +123,7 @@ enum result req_read_body(struct request *r, long limit)
     if (len < 0)
         len = 0;
     if (len > limit)
-        return fail(&r->g, R_TOOLARGE, arena_sprintf(r->a, "Request body exceeds %ld bytes", limit));
+        return gctx_fail(&r->g, R_TOOLARGE, arena_sprintf(r->a, "Request body exceeds %ld bytes", limit));
     char *body = arena_alloc(r->a, (size_t)len + 1);
     long got = 0;
     if (r->fcgx) {
@@ -169,7 +169,7 @@ void worker_dispatch(struct request *r)
         return;
     }
     memcpy(r->params, params, sizeof params);
-    if (rt->flags & (AUTH | OPTAUTH | QTOKEN)) {
+    if (rt->flags & (ROUTE_AUTH | ROUTE_OPTAUTH | ROUTE_QTOKEN)) {
         find_token(r, rt->flags);
         if (r->token && *r->token) {
             if (auth_session_verify(&r->g, r->token) != R_SUCCESS && r->g.res != R_UNAUTHORIZED) {
@@ -177,7 +177,7 @@ void worker_dispatch(struct request *r)
                 return;
             }
         }
-        if ((rt->flags & (AUTH | QTOKEN)) && !r->g.user_id) {
+        if ((rt->flags & (ROUTE_AUTH | ROUTE_QTOKEN)) && !r->g.user_id) {
             respond_fail(r, R_UNAUTHORIZED, r->token ? "Invalid or expired session" : "Authentication required");
             return;
         }
@@ -187,13 +187,13 @@ void worker_dispatch(struct request *r)
             return;
         }
     }
-    if (!(rt->flags & UPLOAD) && unsafe_method(r->method)) {
+    if (!(rt->flags & ROUTE_UPLOAD) && unsafe_method(r->method)) {
         if (req_read_body(r, cfg.json_body_limit) != R_SUCCESS) {
             respond_error(r);
             return;
         }
     }
-    if (rt->flags & JSON) {
+    if (rt->flags & ROUTE_JSON) {
         if (!json_content_type(r)) {
             respond_fail(r, R_UNSUPPORTED, "Content-Type must be application/json");
             return;

@@ -40,7 +40,7 @@ STMT(st_app_insert,
 enum result applications_create(struct gctx *g, const cJSON *body, const char **json)
 {
     struct vvalue v[6];
-    if (validate(g, body, app_fields, 6, v) != R_SUCCESS)
+    if (validate(g, body, app_fields, v) != R_SUCCESS)
         return g->res;
     if (db_begin(g) != R_SUCCESS)
         return g->res;
@@ -48,21 +48,21 @@ enum result applications_create(struct gctx *g, const cJSON *body, const char **
     if (!r)
         goto fail;
     if (PQntuples(r) != 1) {
-        fail(g, R_NOTFOUND, "Gig not found");
+        gctx_fail(g, R_NOTFOUND, "Gig not found");
         goto fail;
     }
     if (!strcmp(db_val(r, 0, 0), g->user_id)) {
-        fail(g, R_FORBIDDEN, "You cannot apply to your own gig");
+        gctx_fail(g, R_FORBIDDEN, "You cannot apply to your own gig");
         goto fail;
     }
     if (strcmp(db_val(r, 0, 1), "active")) {
-        fail_field(g, "gig_id", "gig is not accepting applications");
+        gctx_fail_field(g, "gig_id", "gig is not accepting applications");
         goto fail;
     }
     r = DBQ(g, &st_app_insert, v[0].s, g->user_id, v[1].text, v[2].text, v[3].text, v[4].text, v[5].text);
     if (!r) {
         if (g->res == R_CONFLICT)
-            fail(g, R_CONFLICT, "You have already applied to this gig");
+            gctx_fail(g, R_CONFLICT, "You have already applied to this gig");
         goto fail;
     }
     *json = db_val(r, 0, 0);
@@ -85,21 +85,21 @@ STMT(st_app_render, "SELECT application_json(a) FROM applications a WHERE a.id =
 enum result applications_withdraw(struct gctx *g, const char *id, const char **json)
 {
     if (!market_id(id))
-        return fail(g, R_NOTFOUND, "Application not found");
+        return gctx_fail(g, R_NOTFOUND, "Application not found");
     if (db_begin(g) != R_SUCCESS)
         return g->res;
     PGresult *r = DBQ(g, &st_app_withdraw_lock, id, g->user_id);
     if (!r)
         goto fail;
     if (PQntuples(r) != 1) {
-        fail(g, R_NOTFOUND, "Application not found");
+        gctx_fail(g, R_NOTFOUND, "Application not found");
         goto fail;
     }
     const char *st = db_val(r, 0, 0);
     if (!strcmp(st, "withdrawn")) {
         r = DBQ(g, &st_app_render, id); /* already withdrawn: nothing to do */
     } else if (!strcmp(st, "accepted") || !strcmp(st, "rejected")) {
-        fail_field(g, "status", arena_sprintf(g->a, "an application that is %s cannot be withdrawn", st));
+        gctx_fail_field(g, "status", arena_sprintf(g->a, "an application that is %s cannot be withdrawn", st));
         goto fail;
     } else {
         r = DBQ(g, &st_app_withdraw, id);
@@ -120,7 +120,7 @@ static bool status_param(struct gctx *g, const char *status)
     for (const char *const *o = app_statuses; *o; o++)
         if (!strcmp(*o, status))
             return true;
-    fail_field(g, "status", "must be one of: pending reviewing shortlisted rejected accepted withdrawn");
+    gctx_fail_field(g, "status", "must be one of: pending reviewing shortlisted rejected accepted withdrawn");
     return false;
 }
 
@@ -153,12 +153,12 @@ enum result applications_for_gig(struct gctx *g, const char *gig_id, const char 
     if (!status_param(g, status))
         return R_INVALID;
     if (!market_id(gig_id))
-        return fail(g, R_NOTFOUND, "Gig not found");
+        return gctx_fail(g, R_NOTFOUND, "Gig not found");
     PGresult *r = DBQ(g, &st_apps_for_gig, gig_id, g->user_id, status);
     if (!r)
         return g->res;
     if (PQntuples(r) != 1)
-        return fail(g, R_NOTFOUND, "Gig not found");
+        return gctx_fail(g, R_NOTFOUND, "Gig not found");
     *json = db_val(r, 0, 0);
     return R_SUCCESS;
 }
@@ -192,12 +192,12 @@ static enum result set_status(struct gctx *g, const char *ids, int n, const char
     if (!r)
         goto fail;
     if (PQntuples(r) != n) {
-        fail(g, R_NOTFOUND, single ? "Application not found" : "One or more applications not found");
+        gctx_fail(g, R_NOTFOUND, single ? "Application not found" : "One or more applications not found");
         goto fail;
     }
     for (int i = 0; i < n; i++)
         if (!strcmp(db_val(r, i, 1), "withdrawn")) {
-            fail_field(g, single ? "status" : "ids", "a withdrawn application cannot change status");
+            gctx_fail_field(g, single ? "status" : "ids", "a withdrawn application cannot change status");
             goto fail;
         }
     if (!DBQ(g, &st_apps_set_status, ids, status))
@@ -220,10 +220,10 @@ fail:
 enum result applications_set_status(struct gctx *g, const char *id, const cJSON *body, const char **json)
 {
     struct vvalue v[1];
-    if (validate(g, body, status_fields, 1, v) != R_SUCCESS)
+    if (validate(g, body, status_fields, v) != R_SUCCESS)
         return g->res;
     if (!market_id(id))
-        return fail(g, R_NOTFOUND, "Application not found");
+        return gctx_fail(g, R_NOTFOUND, "Application not found");
     const char *one[1] = {id};
     return set_status(g, pg_text_array(g->a, one, 1), 1, v[0].s, true, json);
 }
@@ -238,7 +238,7 @@ static const struct vfield bulk_fields[] = {
 enum result applications_bulk_status(struct gctx *g, const cJSON *body, const char **json)
 {
     struct vvalue v[2];
-    if (validate(g, body, bulk_fields, 2, v) != R_SUCCESS)
+    if (validate(g, body, bulk_fields, v) != R_SUCCESS)
         return g->res;
     /* Distinct ids, so the ownership count compares like with like. */
     const char **ids = arena_alloc(g->a, sizeof(char *) * (size_t)v[0].n);

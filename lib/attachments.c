@@ -147,9 +147,9 @@ enum result attachments_upload(struct gctx *g, const char *content_type, long co
 {
     char boundary[MPS_BOUNDARY_MAX + 1];
     if (!mps_boundary(content_type, boundary, sizeof boundary))
-        return fail(g, R_UNSUPPORTED, "Content-Type must be multipart/form-data with a boundary");
+        return gctx_fail(g, R_UNSUPPORTED, "Content-Type must be multipart/form-data with a boundary");
     if (content_length > ATTACHMENT_MAX + 1024 * 1024)
-        return fail(g, R_TOOLARGE, "Attachments are limited to 25 MiB");
+        return gctx_fail(g, R_TOOLARGE, "Attachments are limited to 25 MiB");
     unsigned char raw[32];
     char key[65];
     randombytes_buf(raw, sizeof raw);
@@ -171,20 +171,20 @@ enum result attachments_upload(struct gctx *g, const char *content_type, long co
         u.io_error = true;
     enum result res = R_SUCCESS;
     if (u.too_large)
-        res = fail(g, R_TOOLARGE, "Attachments are limited to 25 MiB");
+        res = gctx_fail(g, R_TOOLARGE, "Attachments are limited to 25 MiB");
     else if (u.io_error)
-        res = fail(g, R_ERR, "Internal error");
+        res = gctx_fail(g, R_ERR, "Internal error");
     else if (rc != MPS_OK)
-        res = fail(g, R_INVALID, "Malformed multipart body");
+        res = gctx_fail(g, R_INVALID, "Malformed multipart body");
     else if (!u.got_file)
-        res = fail_field(g, "file", "is required");
+        res = gctx_fail_field(g, "file", "is required");
     if (res == R_SUCCESS) {
         PGresult *r = DBQ(g, &st_att_insert, g->user_id, u.name, u.type, arena_sprintf(g->a, "%lld", u.size), key,
                           cfg.public_url);
         if (r && PQntuples(r) == 1)
             *json = db_val(r, 0, 0);
         else
-            res = r ? fail(g, R_ERR, "Internal error") : g->res;
+            res = r ? gctx_fail(g, R_ERR, "Internal error") : g->res;
     }
     if (res != R_SUCCESS && u.created)
         unlink(u.path);
@@ -199,12 +199,12 @@ STMT(st_att_get,
 enum result attachments_get(struct gctx *g, const char *id, struct attachment_file *out)
 {
     if (!id || !valid_uuid(id))
-        return fail(g, R_NOTFOUND, "Attachment not found");
+        return gctx_fail(g, R_NOTFOUND, "Attachment not found");
     PGresult *r = DBQ(g, &st_att_get, id, g->user_id);
     if (!r)
         return g->res;
     if (PQntuples(r) != 1)
-        return fail(g, R_NOTFOUND, "Attachment not found");
+        return gctx_fail(g, R_NOTFOUND, "Attachment not found");
     out->storage_key = db_val(r, 0, 0);
     out->type = db_val(r, 0, 1);
     out->name = db_val(r, 0, 2);

@@ -66,7 +66,7 @@ static enum result hash_password(struct gctx *g, const char *pw, char out[crypto
 {
     if (crypto_pwhash_str(out, pw, strlen(pw), PW_OPS, PW_MEM) != 0) {
         log_error("auth: crypto_pwhash_str failed (out of memory?)");
-        return fail(g, R_ERR, "Internal error");
+        return gctx_fail(g, R_ERR, "Internal error");
     }
     return R_SUCCESS;
 }
@@ -100,7 +100,7 @@ STMT(st_auth_signup,
 enum result auth_signup(struct gctx *g, const cJSON *body, struct auth_grant *out)
 {
     struct vvalue v[4];
-    if (validate(g, body, signup_fields, 4, v) != R_SUCCESS)
+    if (validate(g, body, signup_fields, v) != R_SUCCESS)
         return g->res;
     char hash[crypto_pwhash_STRBYTES];
     if (hash_password(g, v[1].s, hash) != R_SUCCESS)
@@ -110,9 +110,9 @@ enum result auth_signup(struct gctx *g, const cJSON *body, struct auth_grant *ou
                       auth_token_hash_hex(g->a, token), token);
     if (!r) {
         if (g->res == R_CONFLICT) {
-            if (strstr(db_last_constraint(), "username"))
-                return fail(g, R_CONFLICT, "Username is already taken");
-            return fail(g, R_CONFLICT, "An account with this email already exists");
+            if (g->constraint && strstr(g->constraint, "username"))
+                return gctx_fail(g, R_CONFLICT, "Username is already taken");
+            return gctx_fail(g, R_CONFLICT, "An account with this email already exists");
         }
         return g->res;
     }
@@ -137,7 +137,7 @@ STMT(st_auth_new_session,
 enum result auth_signin(struct gctx *g, const cJSON *body, struct auth_grant *out)
 {
     struct vvalue v[2];
-    if (validate(g, body, signin_fields, 2, v) != R_SUCCESS)
+    if (validate(g, body, signin_fields, v) != R_SUCCESS)
         return g->res;
     PGresult *r = DBQ(g, &st_auth_user_by_email, lower(g->a, v[0].s));
     if (!r)
@@ -145,12 +145,12 @@ enum result auth_signin(struct gctx *g, const cJSON *body, struct auth_grant *ou
     static const char *bad = "Invalid email or password";
     if (PQntuples(r) == 0) {
         burn_verify(v[1].s);
-        return fail(g, R_UNAUTHORIZED, bad);
+        return gctx_fail(g, R_UNAUTHORIZED, bad);
     }
     const char *uid = arena_strdup(g->a, db_val(r, 0, 0));
     const char *stored = db_val(r, 0, 1);
     if (crypto_pwhash_str_verify(stored, v[1].s, strlen(v[1].s)) != 0)
-        return fail(g, R_UNAUTHORIZED, bad);
+        return gctx_fail(g, R_UNAUTHORIZED, bad);
     if (crypto_pwhash_str_needs_rehash(stored, PW_OPS, PW_MEM) != 0) {
         char hash[crypto_pwhash_STRBYTES];
         if (hash_password(g, v[1].s, hash) == R_SUCCESS && !DBQ(g, &st_auth_rehash, uid, hash))
@@ -159,7 +159,7 @@ enum result auth_signin(struct gctx *g, const cJSON *body, struct auth_grant *ou
     const char *token = auth_new_token(g->a);
     r = DBQ(g, &st_auth_new_session, uid, auth_token_hash_hex(g->a, token), token);
     if (!r || PQntuples(r) != 1)
-        return r ? fail(g, R_ERR, "Internal error") : g->res;
+        return r ? gctx_fail(g, R_ERR, "Internal error") : g->res;
     out->json = arena_strdup(g->a, db_val(r, 0, 0));
     out->token = token;
     return R_SUCCESS;
@@ -178,12 +178,12 @@ enum result auth_session_verify(struct gctx *g, const char *token)
 {
     size_t n = strlen(token);
     if (n < 16 || n > 128)
-        return fail(g, R_UNAUTHORIZED, "Invalid or expired session");
+        return gctx_fail(g, R_UNAUTHORIZED, "Invalid or expired session");
     PGresult *r = DBQ(g, &st_auth_verify, auth_token_hash_hex(g->a, token));
     if (!r)
         return g->res;
     if (PQntuples(r) != 1)
-        return fail(g, R_UNAUTHORIZED, "Invalid or expired session");
+        return gctx_fail(g, R_UNAUTHORIZED, "Invalid or expired session");
     g->session_id = arena_strdup(g->a, db_val(r, 0, 0));
     g->user_id = arena_strdup(g->a, db_val(r, 0, 1));
     return R_SUCCESS;
@@ -206,7 +206,7 @@ enum result auth_session_json(struct gctx *g, const char **json)
     if (!r)
         return g->res;
     if (PQntuples(r) != 1)
-        return fail(g, R_UNAUTHORIZED, "Invalid or expired session");
+        return gctx_fail(g, R_UNAUTHORIZED, "Invalid or expired session");
     *json = db_val(r, 0, 0);
     return R_SUCCESS;
 }
@@ -222,7 +222,7 @@ STMT(st_auth_reset_create,
 enum result auth_reset_request(struct gctx *g, const cJSON *body)
 {
     struct vvalue v[1];
-    if (validate(g, body, reset_fields, 1, v) != R_SUCCESS)
+    if (validate(g, body, reset_fields, v) != R_SUCCESS)
         return g->res;
     const char *email = lower(g->a, v[0].s);
     const char *token = auth_new_token(g->a);
@@ -261,7 +261,7 @@ STMT(st_auth_revoke_all,
 enum result auth_reset_confirm(struct gctx *g, const cJSON *body)
 {
     struct vvalue v[2];
-    if (validate(g, body, confirm_fields, 2, v) != R_SUCCESS)
+    if (validate(g, body, confirm_fields, v) != R_SUCCESS)
         return g->res;
     char hash[crypto_pwhash_STRBYTES];
     if (hash_password(g, v[1].s, hash) != R_SUCCESS)
@@ -272,7 +272,7 @@ enum result auth_reset_confirm(struct gctx *g, const cJSON *body)
     if (!r)
         return g->res;
     if (PQntuples(r) != 1)
-        return fail_field(g, "token", "is invalid or expired");
+        return gctx_fail_field(g, "token", "is invalid or expired");
     const char *uid = arena_strdup(g->a, db_val(r, 0, 0));
     if (!DBQ(g, &st_auth_set_password, uid, hash) || !DBQ(g, &st_auth_revoke_all, uid, NULL))
         return g->res;
@@ -289,15 +289,15 @@ STMT(st_auth_hash_of, "SELECT password_hash FROM users WHERE id = $1");
 enum result auth_update_password(struct gctx *g, const cJSON *body)
 {
     struct vvalue v[2];
-    if (validate(g, body, password_fields, 2, v) != R_SUCCESS)
+    if (validate(g, body, password_fields, v) != R_SUCCESS)
         return g->res;
     PGresult *r = DBQ(g, &st_auth_hash_of, g->user_id);
     if (!r)
         return g->res;
     if (PQntuples(r) != 1)
-        return fail(g, R_UNAUTHORIZED, "Invalid or expired session");
+        return gctx_fail(g, R_UNAUTHORIZED, "Invalid or expired session");
     if (crypto_pwhash_str_verify(db_val(r, 0, 0), v[0].s, strlen(v[0].s)) != 0)
-        return fail_field(g, "current_password", "is incorrect");
+        return gctx_fail_field(g, "current_password", "is incorrect");
     char hash[crypto_pwhash_STRBYTES];
     if (hash_password(g, v[1].s, hash) != R_SUCCESS)
         return g->res;

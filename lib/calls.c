@@ -47,19 +47,19 @@ STMT(st_calls_create,
 enum result calls_create(struct gctx *g, const cJSON *body, const char **json)
 {
     struct vvalue v[4];
-    if (validate(g, body, create_fields, 4, v) != R_SUCCESS)
+    if (validate(g, body, create_fields, v) != R_SUCCESS)
         return g->res;
     if (!strcasecmp(v[0].s, g->user_id))
-        return fail_field(g, "participant_id", "cannot be yourself");
+        return gctx_fail_field(g, "participant_id", "cannot be yourself");
     PGresult *r = DBQ(g, &st_calls_check, v[0].s, v[1].text, v[3].text);
     if (!r)
         return g->res;
     if (!db_bool(r, 0, 2))
-        return fail_field(g, "scheduled_at", "must be in the future");
+        return gctx_fail_field(g, "scheduled_at", "must be in the future");
     if (!db_bool(r, 0, 0))
-        return fail(g, R_NOTFOUND, "User not found");
+        return gctx_fail(g, R_NOTFOUND, "User not found");
     if (!db_bool(r, 0, 1))
-        return fail(g, R_NOTFOUND, "Gig not found");
+        return gctx_fail(g, R_NOTFOUND, "Gig not found");
     if (db_begin(g) != R_SUCCESS)
         return g->res;
     r = DBQ(g, &st_calls_create, new_room(g->a), g->user_id, v[0].s, v[1].text, v[2].text, v[3].text,
@@ -67,7 +67,7 @@ enum result calls_create(struct gctx *g, const cJSON *body, const char **json)
     if (!r)
         return g->res;
     if (PQntuples(r) != 1)
-        return fail(g, R_ERR, "Internal error");
+        return gctx_fail(g, R_ERR, "Internal error");
     const char *call = arena_strdup(g->a, db_val(r, 0, 0));
     if (db_commit(g) != R_SUCCESS)
         return g->res;
@@ -117,14 +117,14 @@ STMT(st_calls_end,
 enum result calls_end(struct gctx *g, const char *call_id, const char **json)
 {
     if (!call_id || !valid_uuid(call_id))
-        return fail(g, R_NOTFOUND, "Call not found");
+        return gctx_fail(g, R_NOTFOUND, "Call not found");
     PGresult *r = DBQ(g, &st_calls_end, call_id, g->user_id, cfg.video_base_url);
     if (!r)
         return g->res;
     if (db_ll(r, 0, 0) != 1)
-        return fail(g, R_NOTFOUND, "Call not found");
+        return gctx_fail(g, R_NOTFOUND, "Call not found");
     if (!db_val(r, 0, 1))
-        return fail(g, R_CONFLICT, "Call has already ended");
+        return gctx_fail(g, R_CONFLICT, "Call has already ended");
     *json = db_val(r, 0, 1);
     return R_SUCCESS;
 }

@@ -1,5 +1,6 @@
 /* config.c — configuration as a table {name, kind, offset, default, min, max}. */
 #include "config.h"
+#include "util.h"
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -84,7 +85,7 @@ int config_load(char *err, unsigned long errlen)
     const char *file = getenv("GIGD_CONFIG_FILE");
     if (file && *file && apply_file(file, err, errlen) < 0)
         return -1;
-    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(settings); i++) {
         const struct setting *s = &settings[i];
         const char *v = getenv(s->name);
         if (!v || !*v)

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "util.h"
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -78,7 +79,7 @@ STMT(st_cron_lock, "SELECT pg_try_advisory_xact_lock(hashtext('gigd-cron:' || $1
 
 enum result cron_run(struct gctx *g, const char *name, const char **json)
 {
-    for (size_t i = 0; i < sizeof jobs / sizeof jobs[0]; i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(jobs); i++) {
         if (strcmp(jobs[i].name, name) != 0)
             continue;
         if (db_begin(g) != R_SUCCESS)
@@ -98,5 +99,5 @@ enum result cron_run(struct gctx *g, const char *name, const char **json)
         log_info("cron %s: %s", name, *json);
         return R_SUCCESS;
     }
-    return fail(g, R_NOTFOUND, "Unknown cron job");
+    return gctx_fail(g, R_NOTFOUND, "Unknown cron job");
 }

@@ -1,15 +1,12 @@
 /* db.c — libpq wrapper: lazy prepare, reconnect on loss, SQLSTATE → result. */
 #include "db.h"
 #include "log.h"
+#include "sqlstate.h"
+#include "util.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char last_constraint[128];
-static char last_sqlstate[6];
-
-const char *db_last_constraint(void) { return last_constraint; }
-const char *db_last_sqlstate(void) { return last_sqlstate; }
 
 static void notice_quiet(void *arg, const PGresult *res) { (void)arg; (void)res; }
 
@@ -63,22 +60,36 @@ bool db_ping(struct db *db)
 
 static void result_free(void *p) { PQclear(p); }
 
-static enum result classify(PGresult *r)
+static bool state_is(const char *st, const char *code) { return !strcmp(st, code); }
+
+/* The result a failed statement means for the caller; remembers on g what it violated. */
+static enum result classify(struct gctx *g, const PGresult *r)
 {
     const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
     const char *cons = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
-    snprintf(last_sqlstate, sizeof last_sqlstate, "%s", st ? st : "");
-    snprintf(last_constraint, sizeof last_constraint, "%s", cons ? cons : "");
+    g->sqlstate = st ? arena_strdup(g->a, st) : NULL;
+    g->constraint = cons ? arena_strdup(g->a, cons) : NULL;
     if (!st)
         return R_UNAVAILABLE;
-    if (!strcmp(st, "23505"))
+    if (state_is(st, SQLSTATE_UNIQUE_VIOLATION) || state_is(st, SQLSTATE_EXCLUSION_VIOLATION))
         return R_CONFLICT;
-    if (!strcmp(st, "23514") || !strcmp(st, "22P02") || !strcmp(st, "22001") || !strcmp(st, "22003") ||
-        !strcmp(st, "23502") || !strcmp(st, "22007") || !strcmp(st, "22008") || !strcmp(st, "23503"))
-        return R_INVALID;
-    if (!strncmp(st, "08", 2) || !strncmp(st, "57P", 3))
+    static const char *const invalid[] = {
+        SQLSTATE_CHECK_VIOLATION, SQLSTATE_INVALID_TEXT,       SQLSTATE_STRING_TOO_LONG,
+        SQLSTATE_OUT_OF_RANGE,    SQLSTATE_NOT_NULL_VIOLATION, SQLSTATE_BAD_DATETIME_FORMAT,
+        SQLSTATE_DATETIME_OVERFLOW, SQLSTATE_FOREIGN_KEY_VIOLATION,
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(invalid); i++)
+        if (state_is(st, invalid[i]))
+            return R_INVALID;
+    if (!strncmp(st, SQLSTATE_CLASS_CONNECTION, strlen(SQLSTATE_CLASS_CONNECTION)) ||
+        !strncmp(st, SQLSTATE_CLASS_OPERATOR, strlen(SQLSTATE_CLASS_OPERATOR)))
         return R_UNAVAILABLE;
     return R_ERR;
+}
+
+bool db_violated(const struct gctx *g, const char *name)
+{
+    return g->constraint && !strcmp(g->constraint, name);
 }
 
 /* One attempt; *retryable is set when the connection died outside a transaction. */
@@ -88,11 +99,11 @@ static PGresult *attempt(struct gctx *g, struct stmt *s, int n, const char *cons
     *retryable = false;
     if (!conn_ok(db)) {
         if (db->in_tx) {
-            fail(g, R_UNAVAILABLE, "Database unavailable");
+            gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
             return NULL;
         }
         if (db_connect(db, NULL) < 0) {
-            fail(g, R_UNAVAILABLE, "Database unavailable");
+            gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
             return NULL;
         }
     }
@@ -101,15 +112,15 @@ static PGresult *attempt(struct gctx *g, struct stmt *s, int n, const char *cons
         ExecStatusType ps = PQresultStatus(p);
         if (ps != PGRES_COMMAND_OK) {
             const char *st = PQresultErrorField(p, PG_DIAG_SQLSTATE);
-            if (st && !strcmp(st, "42P05")) { /* already prepared on this connection */
+            if (st && state_is(st, SQLSTATE_DUPLICATE_STATEMENT)) { /* already prepared on this connection */
                 PQclear(p);
             } else {
                 if (!conn_ok(db) && !db->in_tx)
                     *retryable = true;
                 log_error("db: prepare %s failed: %s", s->name, PQresultErrorMessage(p));
-                enum result r = classify(p);
+                enum result r = classify(g, p);
                 PQclear(p);
-                fail(g, r == R_UNAVAILABLE || !conn_ok(db) ? R_UNAVAILABLE : R_ERR,
+                gctx_fail(g, r == R_UNAVAILABLE || !conn_ok(db) ? R_UNAVAILABLE : R_ERR,
                      r == R_UNAVAILABLE ? "Database unavailable" : "Internal error");
                 return NULL;
             }
@@ -124,7 +135,7 @@ static PGresult *attempt(struct gctx *g, struct stmt *s, int n, const char *cons
         arena_on_cleanup(g->a, result_free, r);
         return r;
     }
-    enum result cls = classify(r);
+    enum result cls = classify(g, r);
     if (!conn_ok(db)) {
         cls = R_UNAVAILABLE;
         if (!db->in_tx)
@@ -135,17 +146,18 @@ static PGresult *attempt(struct gctx *g, struct stmt *s, int n, const char *cons
         log_error("db: %s failed: %s", s->name, PQresultErrorMessage(r));
     PQclear(r);
     switch (cls) {
-    case R_CONFLICT: fail(g, cls, last_constraint); break;
-    case R_INVALID: fail(g, cls, "Invalid value"); break;
-    case R_UNAVAILABLE: fail(g, cls, "Database unavailable"); break;
-    default: fail(g, R_ERR, "Internal error");
+    case R_CONFLICT: gctx_fail(g, cls, "Conflict"); break;
+    case R_INVALID: gctx_fail(g, cls, "Invalid value"); break;
+    case R_UNAVAILABLE: gctx_fail(g, cls, "Database unavailable"); break;
+    default: gctx_fail(g, R_ERR, "Internal error");
     }
     return NULL;
 }
 
-PGresult *db_query(struct gctx *g, struct stmt *s, int n, const char *const *params)
+enum result db_run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params)
 {
     bool retry;
+    g->constraint = g->sqlstate = NULL;
     PGresult *r = attempt(g, s, n, params, &retry);
     if (!r && retry) {
         /* The server went away (restart): reconnect once and try again. */
@@ -153,22 +165,42 @@ PGresult *db_query(struct gctx *g, struct stmt *s, int n, const char *const *par
         if (db_connect(g->db, NULL) == 0)
             r = attempt(g, s, n, params, &retry);
     }
-    return r;
+    *out = r;
+    return r ? R_SUCCESS : g->res;
+}
+
+enum result db_one(struct gctx *g, struct stmt *s, const char *missing, const char **out, int n,
+                   const char *const *params)
+{
+    PGresult *r;
+    enum result rc = db_run(g, s, &r, n, params);
+    if (rc)
+        return rc;
+    if (PQntuples(r) != 1)
+        return gctx_fail(g, R_NOTFOUND, missing ? missing : "Not found");
+    *out = db_val(r, 0, 0);
+    return R_SUCCESS;
+}
+
+PGresult *db_query(struct gctx *g, struct stmt *s, int n, const char *const *params)
+{
+    PGresult *r;
+    return db_run(g, s, &r, n, params) == R_SUCCESS ? r : NULL;
 }
 
 static enum result exec_simple(struct gctx *g, const char *sql)
 {
     struct db *db = g->db;
     if (!conn_ok(db) && (db->in_tx || db_connect(db, NULL) < 0))
-        return fail(g, R_UNAVAILABLE, "Database unavailable");
+        return gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
     PGresult *r = PQexec(db->conn, sql);
     ExecStatusType st = PQresultStatus(r);
     PQclear(r);
     if (st != PGRES_COMMAND_OK) {
         if (!conn_ok(db))
-            return fail(g, R_UNAVAILABLE, "Database unavailable");
+            return gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
         log_error("db: %s failed: %s", sql, PQerrorMessage(db->conn));
-        return fail(g, R_ERR, "Internal error");
+        return gctx_fail(g, R_ERR, "Internal error");
     }
     return R_SUCCESS;
 }
@@ -209,7 +241,7 @@ enum result db_commit(struct gctx *g)
         return R_SUCCESS;
     db->in_tx = false;
     if (!conn_ok(db) || !PQsendQuery(db->conn, "SELECT gigd_take_events(); COMMIT"))
-        return fail(g, R_UNAVAILABLE, "Database unavailable");
+        return gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
     const char *events = NULL;
     bool ok = true;
     PGresult *r;
@@ -231,7 +263,7 @@ enum result db_commit(struct gctx *g)
     if (!ok) {
         PGresult *rb = PQexec(db->conn, "ROLLBACK"); /* ends a transaction left open by an error */
         PQclear(rb);
-        return fail(g, conn_ok(db) ? R_ERR : R_UNAVAILABLE, conn_ok(db) ? "Internal error" : "Database unavailable");
+        return gctx_fail(g, conn_ok(db) ? R_ERR : R_UNAVAILABLE, conn_ok(db) ? "Internal error" : "Database unavailable");
     }
     if (events && g->events) /* a second transaction in one request: join the two arrays */
         events = arena_sprintf(g->a, "%.*s,%s", (int)strlen(g->events) - 1, g->events, events + 1);

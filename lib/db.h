@@ -29,13 +29,27 @@ void db_close(struct db *db);
 /* True when the connection answers; reconnects if it was lost. */
 bool db_ping(struct db *db);
 
-/* Runs a prepared statement with text parameters (NULL = SQL NULL). The result is
- * owned by g's arena. On failure returns NULL and sets g->res/err:
- * R_UNAVAILABLE when the database cannot be reached, R_CONFLICT for unique
- * violations (g->err = constraint name), R_INVALID for check violations, else R_ERR. */
-PGresult *db_query(struct gctx *g, struct stmt *s, int n, const char *const *params);
+/* Runs a prepared statement with text parameters (NULL = SQL NULL). On success *out
+ * is the result, owned by g's arena. On failure the error is set on g and returned:
+ * R_UNAVAILABLE when the database cannot be reached, R_CONFLICT for unique violations,
+ * R_INVALID for check, not-null, foreign-key and malformed-value errors, else R_ERR;
+ * g->constraint and g->sqlstate name what was violated (compare with sqlstate.h). */
+enum result db_run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params);
+/* Runs a statement expected to yield one row: *out is its first column (NULL for SQL
+ * NULL, arena-owned); no row → R_NOTFOUND with `missing` as the message. */
+enum result db_one(struct gctx *g, struct stmt *s, const char *missing, const char **out, int n,
+                   const char *const *params);
 #define DB_NARGS(...) ((int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)))
-#define DBQ(g, st, ...) db_query((g), (st), DB_NARGS(__VA_ARGS__), (const char *const[]){__VA_ARGS__})
+#define DB_ARGS(...) DB_NARGS(__VA_ARGS__), (const char *const[]){__VA_ARGS__}
+/* DB_RUN(g, &res, &st_x, a, b) / DB_ONE(g, &json, "Gig not found", &st_x, a, b) */
+#define DB_RUN(g, out, st, ...) db_run((g), (st), (out), DB_ARGS(__VA_ARGS__))
+#define DB_RUN0(g, out, st) db_run((g), (st), (out), 0, NULL)
+#define DB_ONE(g, out, missing, st, ...) db_one((g), (st), (missing), (out), DB_ARGS(__VA_ARGS__))
+#define DB_ONE0(g, out, missing, st) db_one((g), (st), (missing), (out), 0, NULL)
+
+/* Deprecated (being replaced by DB_RUN): the result, or NULL with the error set on g. */
+PGresult *db_query(struct gctx *g, struct stmt *s, int n, const char *const *params);
+#define DBQ(g, st, ...) db_query((g), (st), DB_ARGS(__VA_ARGS__))
 #define DBQ0(g, st) db_query((g), (st), 0, NULL)
 
 /* Transactions: begin/commit return R_SUCCESS or an error set on g. A transaction still
@@ -48,8 +62,7 @@ void db_rollback(struct gctx *g);
 const char *db_val(PGresult *r, int row, int col);
 bool db_bool(PGresult *r, int row, int col);
 long long db_ll(PGresult *r, int row, int col);
-/* The constraint name of the last failed statement, or "" (valid until next query). */
-const char *db_last_constraint(void);
-const char *db_last_sqlstate(void);
+/* True when the last failed statement on g violated constraint `name`. */
+bool db_violated(const struct gctx *g, const char *name);
 
 #endif

@@ -1,7 +1,7 @@
 /* gctx.c — error recording and arena-owned JSON for domain calls. */
 #include "gctx.h"
 
-enum result fail(struct gctx *g, enum result r, const char *msg)
+enum result gctx_fail(struct gctx *g, enum result r, const char *msg)
 {
     g->res = r;
     g->err = msg;
@@ -17,13 +17,13 @@ cJSON *gctx_own(struct gctx *g, cJSON *j)
     return j;
 }
 
-enum result fail_field(struct gctx *g, const char *field, const char *msg)
+enum result gctx_fail_field(struct gctx *g, const char *field, const char *msg)
 {
     if (!g->fields)
         g->fields = gctx_own(g, cJSON_CreateObject());
     if (!cJSON_GetObjectItemCaseSensitive(g->fields, field))
         cJSON_AddStringToObject(g->fields, field, msg);
-    return fail(g, R_INVALID, "Validation failed");
+    return gctx_fail(g, R_INVALID, "Validation failed");
 }
 
 cJSON *gctx_json_parse(struct gctx *g, const char *s, size_t len)

@@ -17,15 +17,19 @@ struct gctx {
     /* Error of the last failed call: message is client-safe. */
     enum result res;
     const char *err;
+    const char *constraint;   /* the constraint a failed statement violated, or NULL */
+    const char *sqlstate;     /* SQLSTATE of the last failed statement, or NULL */
     cJSON *fields;            /* VALIDATION_ERROR fields, owned by the arena */
     const char *retry_after;  /* seconds, for R_RATELIMITED */
     const char *events;       /* JSON of notifications committed by this request, to publish */
 };
 
-/* Records an error and returns it, so callers can `return fail(g, R_X, "...")`. */
-enum result fail(struct gctx *g, enum result r, const char *msg);
-/* A validation error naming one field. */
-enum result fail_field(struct gctx *g, const char *field, const char *msg);
+/* Records an error and returns it, so callers can `return gctx_fail(g, R_X, "...")`.
+ * Errors travel as the return value: callers propagate it (`rc = f(g, ...); if (rc)
+ * return rc;`); g->res/err only carry the message to the one place that renders it. */
+enum result gctx_fail(struct gctx *g, enum result r, const char *msg);
+/* A validation error naming one field (R_INVALID); several calls collect several fields. */
+enum result gctx_fail_field(struct gctx *g, const char *field, const char *msg);
 /* Parses JSON owned by the arena (cJSON_Delete at reset); NULL on bad JSON. */
 cJSON *gctx_json_parse(struct gctx *g, const char *s, size_t len);
 /* A cJSON tree freed at arena reset. */

@@ -8,6 +8,8 @@
 #include "log.h"
 #include "market.h"
 #include "validate.h"
+#include "sql_gigs.h"
+#include "util.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,15 +52,15 @@ static const struct vfield *patch_fields(void)
 static enum result budget_check(struct gctx *g, const struct vvalue *v)
 {
     if (v[GF_BMIN].text && v[GF_BMAX].text && v[GF_BMIN].i > v[GF_BMAX].i)
-        return fail_field(g, "budget_max", "must be at least budget_min");
+        return gctx_fail_field(g, "budget_max", "must be at least budget_min");
     return R_SUCCESS;
 }
 
 /* A failed write: the budget range constraint becomes a field error. */
 static enum result write_failed(struct gctx *g)
 {
-    if (g->res == R_INVALID && !strcmp(db_last_constraint(), "gigs_budget_range"))
-        return fail_field(g, "budget_max", "must be at least budget_min");
+    if (g->res == R_INVALID && db_violated(g, "gigs_budget_range"))
+        return gctx_fail_field(g, "budget_max", "must be at least budget_min");
     return g->res;
 }
 
@@ -71,7 +73,7 @@ static enum result quota_take(struct gctx *g)
     if (!r)
         return g->res;
     if (!db_bool(r, 0, 0))
-        return fail(g, R_LIMIT, "The free plan allows 10 gig posts a month; upgrade to Pro for unlimited posts");
+        return gctx_fail(g, R_LIMIT, "The free plan allows 10 gig posts a month; upgrade to Pro for unlimited posts");
     return R_SUCCESS;
 }
 
@@ -85,7 +87,7 @@ STMT(st_gig_insert,
 enum result gigs_create(struct gctx *g, const cJSON *body, const char **json)
 {
     struct vvalue v[GF_N];
-    if (validate(g, body, gig_fields, GF_N, v) != R_SUCCESS || budget_check(g, v) != R_SUCCESS)
+    if (validate(g, body, gig_fields, v) != R_SUCCESS || budget_check(g, v) != R_SUCCESS)
         return g->res;
     const char *status = v[GF_STATUS].s ? v[GF_STATUS].s : "active";
     if (db_begin(g) != R_SUCCESS)
@@ -114,40 +116,23 @@ STMT(st_gig_view,
 enum result gigs_get(struct gctx *g, const char *id, const char **json)
 {
     if (!market_id(id))
-        return fail(g, R_NOTFOUND, "Gig not found");
+        return gctx_fail(g, R_NOTFOUND, "Gig not found");
     PGresult *r = DBQ(g, &st_gig_view, id, g->user_id);
     if (!r)
         return g->res;
     if (PQntuples(r) != 1)
-        return fail(g, R_NOTFOUND, "Gig not found");
+        return gctx_fail(g, R_NOTFOUND, "Gig not found");
     *json = db_val(r, 0, 0);
     return R_SUCCESS;
 }
 
-STMT(st_gig_update,
-     "WITH u AS (UPDATE gigs SET"
-     " title = CASE WHEN $3::boolean THEN $4 ELSE title END,"
-     " description = CASE WHEN $5::boolean THEN $6 ELSE description END,"
-     " category = CASE WHEN $7::boolean THEN $8 ELSE category END,"
-     " skills_required = CASE WHEN $9::boolean THEN $10::text[] ELSE skills_required END,"
-     " ai_tools_preferred = CASE WHEN $11::boolean THEN $12::text[] ELSE ai_tools_preferred END,"
-     " budget_type = CASE WHEN $13::boolean THEN $14 ELSE budget_type END,"
-     " budget_min = CASE WHEN $15::boolean THEN $16::bigint ELSE budget_min END,"
-     " budget_max = CASE WHEN $17::boolean THEN $18::bigint ELSE budget_max END,"
-     " duration = CASE WHEN $19::boolean THEN $20 ELSE duration END,"
-     " location_type = CASE WHEN $21::boolean THEN $22 ELSE location_type END,"
-     " location = CASE WHEN $23::boolean THEN $24 ELSE location END,"
-     " updated_at = now()"
-     " WHERE id = $1 AND poster_id = $2 RETURNING *)"
-     " SELECT gig_json(ROW(u.*)::gigs, p) FROM u JOIN profiles p ON p.id = u.poster_id");
-
 enum result gigs_update(struct gctx *g, const char *id, const cJSON *body, const char **json)
 {
     struct vvalue v[GF_STATUS];
-    if (validate(g, body, patch_fields(), GF_STATUS, v) != R_SUCCESS || budget_check(g, v) != R_SUCCESS)
+    if (validate_n(g, body, patch_fields(), GF_STATUS, v) != R_SUCCESS || budget_check(g, v) != R_SUCCESS)
         return g->res;
     if (!market_id(id))
-        return fail(g, R_NOTFOUND, "Gig not found");
+        return gctx_fail(g, R_NOTFOUND, "Gig not found");
 #define P(i) (v[i].present ? "true" : "false"), v[i].text
     PGresult *r = DBQ(g, &st_gig_update, id, g->user_id, P(GF_TITLE), P(GF_DESC), P(GF_CATEGORY), P(GF_SKILLS),
                       P(GF_TOOLS), P(GF_BTYPE), P(GF_BMIN), P(GF_BMAX), P(GF_DURATION), P(GF_LTYPE),
@@ -156,7 +141,7 @@ enum result gigs_update(struct gctx *g, const char *id, const cJSON *body, const
     if (!r)
         return write_failed(g);
     if (PQntuples(r) != 1)
-        return fail(g, R_NOTFOUND, "Gig not found");
+        return gctx_fail(g, R_NOTFOUND, "Gig not found");
     *json = db_val(r, 0, 0);
     return R_SUCCESS;
 }
@@ -166,12 +151,12 @@ STMT(st_gig_delete, "DELETE FROM gigs WHERE id = $1 AND poster_id = $2 RETURNING
 enum result gigs_delete(struct gctx *g, const char *id)
 {
     if (!market_id(id))
-        return fail(g, R_NOTFOUND, "Gig not found");
+        return gctx_fail(g, R_NOTFOUND, "Gig not found");
     PGresult *r = DBQ(g, &st_gig_delete, id, g->user_id);
     if (!r)
         return g->res;
     if (PQntuples(r) != 1)
-        return fail(g, R_NOTFOUND, "Gig not found");
+        return gctx_fail(g, R_NOTFOUND, "Gig not found");
     return R_SUCCESS;
 }
 
@@ -184,7 +169,7 @@ static bool transition_ok(const char *from, const char *to)
         {"active", "paused"}, {"active", "closed"}, {"active", "filled"},
         {"paused", "active"}, {"paused", "closed"}, {"paused", "filled"},
     };
-    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+    for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
         if (!strcmp(ok[i].from, from) && !strcmp(ok[i].to, to))
             return true;
     return false;
@@ -208,10 +193,10 @@ STMT(st_gig_render, "SELECT gig_json(g, p) FROM gigs g JOIN profiles p ON p.id =
 enum result gigs_set_status(struct gctx *g, const char *id, const cJSON *body, const char **json)
 {
     struct vvalue v[1];
-    if (validate(g, body, status_fields, 1, v) != R_SUCCESS)
+    if (validate(g, body, status_fields, v) != R_SUCCESS)
         return g->res;
     if (!market_id(id))
-        return fail(g, R_NOTFOUND, "Gig not found");
+        return gctx_fail(g, R_NOTFOUND, "Gig not found");
     const char *to = v[0].s;
     if (db_begin(g) != R_SUCCESS)
         return g->res;
@@ -219,13 +204,13 @@ enum result gigs_set_status(struct gctx *g, const char *id, const cJSON *body, c
     if (!r)
         goto fail;
     if (PQntuples(r) != 1) {
-        fail(g, R_NOTFOUND, "Gig not found");
+        gctx_fail(g, R_NOTFOUND, "Gig not found");
         goto fail;
     }
     const char *from = arena_strdup(g->a, db_val(r, 0, 0));
     if (strcmp(from, to)) {
         if (!transition_ok(from, to)) {
-            fail_field(g, "status", arena_sprintf(g->a, "cannot change from %s to %s", from, to));
+            gctx_fail_field(g, "status", arena_sprintf(g->a, "cannot change from %s to %s", from, to));
             goto fail;
         }
         if (!strcmp(to, "active") && quota_take(g) != R_SUCCESS)
@@ -292,8 +277,10 @@ static struct stmt *search_stmt(unsigned mask, bool by_budget)
     for (int i = 0; i < SF_N; i++) {
         if (!(mask & (1u << i)))
             continue;
-        n += snprintf(where + n, sizeof where - (size_t)n, " AND ");
-        n += snprintf(where + n, sizeof where - (size_t)n, search_conds[i], param++);
+        /* Each fragment holds one "$%d": split there rather than use it as a format. */
+        const char *at = strstr(search_conds[i], "%d");
+        n += snprintf(where + n, sizeof where - (size_t)n, " AND %.*s%d%s", (int)(at - search_conds[i]),
+                      search_conds[i], param++, at + 2);
     }
     const char *order = by_budget ? "g.budget_max DESC NULLS LAST, g.created_at DESC, g.id DESC"
                                   : "g.created_at DESC, g.id DESC";
@@ -339,17 +326,17 @@ static const char *csv_param(struct gctx *g, const char *field, const char *s)
         if (!*t)
             continue;
         if (n == 20) {
-            fail_field(g, field, "must list at most 20 items");
+            gctx_fail_field(g, field, "must list at most 20 items");
             return NULL;
         }
         if (!valid_utf8(t) || utf8_chars(t) > 50) {
-            fail_field(g, field, "items must be at most 50 characters");
+            gctx_fail_field(g, field, "items must be at most 50 characters");
             return NULL;
         }
         items[n++] = t;
     }
     if (n == 0) {
-        fail_field(g, field, "must list at least one item");
+        gctx_fail_field(g, field, "must list at least one item");
         return NULL;
     }
     return pg_text_array(g->a, items, n);
@@ -358,11 +345,11 @@ static const char *csv_param(struct gctx *g, const char *field, const char *s)
 static const char *text_param(struct gctx *g, const char *field, const char *s, size_t max)
 {
     if (!valid_utf8(s) || utf8_chars(s) > max) {
-        fail_field(g, field, arena_sprintf(g->a, "must be at most %zu characters", max));
+        gctx_fail_field(g, field, arena_sprintf(g->a, "must be at most %zu characters", max));
         return NULL;
     }
     if (!*s) {
-        fail_field(g, field, "must not be empty");
+        gctx_fail_field(g, field, "must not be empty");
         return NULL;
     }
     return s;
@@ -421,7 +408,7 @@ enum result gigs_search(struct gctx *g, const struct gig_query *q, const char **
     if (q->budget_max)
         TAKE(SF_BMAX, market_money_param(g, "budget_max", q->budget_max, &bmax));
     if ((mask & (1u << SF_BMIN)) && (mask & (1u << SF_BMAX)) && bmin > bmax) {
-        fail_field(g, "budget_max", "must be at least budget_min");
+        gctx_fail_field(g, "budget_max", "must be at least budget_min");
         bad = true;
     }
     if (q->location_type) {
@@ -430,7 +417,7 @@ enum result gigs_search(struct gctx *g, const struct gig_query *q, const char **
             if (!strcmp(*o, q->location_type))
                 lt = *o;
         if (!lt)
-            fail_field(g, "location_type", "must be one of: remote onsite hybrid");
+            gctx_fail_field(g, "location_type", "must be one of: remote onsite hybrid");
         TAKE(SF_LTYPE, lt);
     }
     if (q->posted_within) {
@@ -439,7 +426,7 @@ enum result gigs_search(struct gctx *g, const struct gig_query *q, const char **
                          : !strcmp(q->posted_within, "month") ? "1 month"
                                                               : NULL;
         if (!iv)
-            fail_field(g, "posted_within", "must be one of: day week month");
+            gctx_fail_field(g, "posted_within", "must be one of: day week month");
         TAKE(SF_POSTED, iv);
     }
 #undef TAKE
@@ -448,17 +435,17 @@ enum result gigs_search(struct gctx *g, const struct gig_query *q, const char **
         if (!strcmp(q->sort, "budget"))
             by_budget = true;
         else if (strcmp(q->sort, "newest")) {
-            fail_field(g, "sort", "must be one of: newest budget");
+            gctx_fail_field(g, "sort", "must be one of: newest budget");
             bad = true;
         }
     }
     if (bad)
-        return fail(g, R_INVALID, "Validation failed");
+        return gctx_fail(g, R_INVALID, "Validation failed");
     if (search_session(g) != R_SUCCESS)
         return g->res;
     struct stmt *s = search_stmt(mask, by_budget);
     if (!s)
-        return fail(g, R_ERR, "Internal error");
+        return gctx_fail(g, R_ERR, "Internal error");
     const char *params[2 + SF_N];
     int n = 0;
     params[n++] = pg.limit_s;
@@ -487,12 +474,12 @@ STMT(st_gig_unsave,
 enum result gigs_save(struct gctx *g, const char *id, bool save)
 {
     if (!market_id(id))
-        return fail(g, R_NOTFOUND, "Gig not found");
+        return gctx_fail(g, R_NOTFOUND, "Gig not found");
     PGresult *r = DBQ(g, save ? &st_gig_save : &st_gig_unsave, g->user_id, id);
     if (!r)
         return g->res;
     if (db_ll(r, 0, 0) == 0)
-        return fail(g, R_NOTFOUND, "Gig not found");
+        return gctx_fail(g, R_NOTFOUND, "Gig not found");
     return R_SUCCESS;
 }
 
@@ -560,7 +547,7 @@ enum result gigs_recommended(struct gctx *g, const char *page, const char *limit
     if (!me)
         return g->res;
     if (PQntuples(me) != 1)
-        return fail(g, R_NOTFOUND, "Profile not found");
+        return gctx_fail(g, R_NOTFOUND, "Profile not found");
     PGresult *r = DBQ(g, &st_gigs_recommended, g->user_id, db_val(me, 0, 0), db_val(me, 0, 1), db_val(me, 0, 2),
                       pg.limit_s, pg.offset_s);
     if (!r)

@@ -43,7 +43,7 @@ const char *market_money_param(struct gctx *g, const char *field, const char *s,
         }
     }
     if (n == 0 || n > 10 || frac > 2 || (dot && frac == 0)) {
-        fail_field(g, field, "must be a non-negative amount with at most 2 decimals");
+        gctx_fail_field(g, field, "must be a non-negative amount with at most 2 decimals");
         return NULL;
     }
     double d = strtod(s, NULL);

@@ -21,7 +21,7 @@
 static enum result check_id(struct gctx *g, const char *id)
 {
     if (!id || !valid_uuid(id))
-        return fail(g, R_NOTFOUND, "Conversation not found");
+        return gctx_fail(g, R_NOTFOUND, "Conversation not found");
     return R_SUCCESS;
 }
 
@@ -36,7 +36,7 @@ enum result messaging_check_participant(struct gctx *g, const char *conv_id)
     if (!r)
         return g->res;
     if (PQntuples(r) != 1)
-        return fail(g, R_NOTFOUND, "Conversation not found");
+        return gctx_fail(g, R_NOTFOUND, "Conversation not found");
     return R_SUCCESS;
 }
 
@@ -66,17 +66,17 @@ STMT(st_msg_open_find,
 enum result messaging_open(struct gctx *g, const cJSON *body, const char **json, bool *created)
 {
     struct vvalue v[2];
-    if (validate(g, body, open_fields, 2, v) != R_SUCCESS)
+    if (validate(g, body, open_fields, v) != R_SUCCESS)
         return g->res;
     if (!strcasecmp(v[0].s, g->user_id))
-        return fail_field(g, "participant_id", "cannot be yourself");
+        return gctx_fail_field(g, "participant_id", "cannot be yourself");
     PGresult *r = DBQ(g, &st_msg_user_exists, v[0].s, v[1].text);
     if (!r)
         return g->res;
     if (!db_bool(r, 0, 1))
-        return fail(g, R_NOTFOUND, "User not found");
+        return gctx_fail(g, R_NOTFOUND, "User not found");
     if (!db_bool(r, 0, 0))
-        return fail(g, R_NOTFOUND, "Gig not found");
+        return gctx_fail(g, R_NOTFOUND, "Gig not found");
     r = DBQ(g, &st_msg_open_insert, g->user_id, v[0].s, v[1].text);
     if (!r)
         return g->res;
@@ -90,7 +90,7 @@ enum result messaging_open(struct gctx *g, const cJSON *body, const char **json,
         return g->res;
     if (PQntuples(r) != 1) {
         log_error("messaging: conversation neither inserted nor found");
-        return fail(g, R_ERR, "Internal error");
+        return gctx_fail(g, R_ERR, "Internal error");
     }
     *created = false;
     *json = db_val(r, 0, 0);
@@ -182,7 +182,7 @@ enum result messaging_messages(struct gctx *g, const char *conv_id, const char *
     if (query_long(g, "limit", limit_s, 50, 1, 100, &limit) != R_SUCCESS)
         return g->res;
     if (cursor && *cursor && !cursor_decode(g->a, cursor, &micros, &after_id))
-        return fail_field(g, "cursor", "is not a valid cursor");
+        return gctx_fail_field(g, "cursor", "is not a valid cursor");
     if (messaging_check_participant(g, conv_id) != R_SUCCESS)
         return g->res;
     PGresult *r = DBQ(g, &st_msg_page, conv_id, micros, after_id, arena_sprintf(g->a, "%ld", limit + 1));
@@ -194,7 +194,7 @@ enum result messaging_messages(struct gctx *g, const char *conv_id, const char *
     int n = PQntuples(r);
     bool more = n > limit;
     if (more)
-        n = limit;
+        n = (int)limit;
     struct buf b;
     buf_init(&b, g->a, 1024 + (size_t)n * 512);
     buf_puts(&b, "{\"data\":[");
@@ -237,10 +237,10 @@ static enum result parse_attachments(struct gctx *g, const cJSON *body, const ch
     if (!a || cJSON_IsNull(a))
         return R_SUCCESS;
     if (!cJSON_IsArray(a))
-        return fail_field(g, "attachments", "must be an array");
+        return gctx_fail_field(g, "attachments", "must be an array");
     int n = cJSON_GetArraySize(a);
     if (n > MAX_ATTACHMENTS)
-        return fail_field(g, "attachments", arena_sprintf(g->a, "must contain at most %d items", MAX_ATTACHMENTS));
+        return gctx_fail_field(g, "attachments", arena_sprintf(g->a, "must contain at most %d items", MAX_ATTACHMENTS));
     const char **items = arena_alloc(g->a, sizeof(char *) * (size_t)(n ? n : 1));
     int i = 0;
     const cJSON *it;
@@ -258,10 +258,10 @@ static enum result parse_attachments(struct gctx *g, const cJSON *body, const ch
             id = it->valuestring;
         }
         if (!id || !valid_uuid(id))
-            return fail_field(g, "attachments", "each item must be an uploaded attachment (id or url)");
+            return gctx_fail_field(g, "attachments", "each item must be an uploaded attachment (id or url)");
         for (int k = 0; k < i; k++)
             if (!strcasecmp(items[k], id))
-                return fail_field(g, "attachments", "must not repeat an attachment");
+                return gctx_fail_field(g, "attachments", "must not repeat an attachment");
         items[i++] = id;
     }
     *ids = pg_text_array(g->a, items, i);
@@ -300,10 +300,10 @@ enum result messaging_send(struct gctx *g, const char *conv_id, const cJSON *bod
         return g->res;
     struct vvalue v[1];
     const char *att_ids;
-    enum result vr = validate(g, body, send_fields, 1, v);
+    enum result vr = validate(g, body, send_fields, v);
     enum result ar = parse_attachments(g, body, &att_ids);
     if (vr != R_SUCCESS || ar != R_SUCCESS)
-        return fail(g, R_INVALID, "Validation failed");
+        return gctx_fail(g, R_INVALID, "Validation failed");
     if (db_begin(g) != R_SUCCESS)
         return g->res;
     PGresult *r = DBQ(g, &st_msg_send, conv_id, g->user_id, v[0].s, att_ids, cfg.public_url);
@@ -311,11 +311,11 @@ enum result messaging_send(struct gctx *g, const char *conv_id, const cJSON *bod
         return g->res;
     if (db_ll(r, 0, 0) != 1) {
         db_rollback(g);
-        return fail(g, R_NOTFOUND, "Conversation not found");
+        return gctx_fail(g, R_NOTFOUND, "Conversation not found");
     }
     if (!db_val(r, 0, 1)) {
         db_rollback(g);
-        return fail_field(g, "attachments", "contains an attachment that is not yours or was already sent");
+        return gctx_fail_field(g, "attachments", "contains an attachment that is not yours or was already sent");
     }
     const char *msg = arena_strdup(g->a, db_val(r, 0, 1));
     if (db_commit(g) != R_SUCCESS)
@@ -347,7 +347,7 @@ enum result messaging_read(struct gctx *g, const char *conv_id)
     if (!r)
         return g->res;
     if (db_ll(r, 0, 0) != 1)
-        return fail(g, R_NOTFOUND, "Conversation not found");
+        return gctx_fail(g, R_NOTFOUND, "Conversation not found");
     struct buf b;
     buf_init(&b, g->a, 64);
     buf_puts(&b, "{\"user_id\":");

@@ -13,7 +13,7 @@ enum result notifications_list(struct gctx *g, const char *unread_only, const ch
 {
     bool unread = false;
     if (unread_only && !market_bool_param(unread_only, &unread))
-        return fail_field(g, "unread_only", "must be true or false");
+        return gctx_fail_field(g, "unread_only", "must be true or false");
     struct paging p;
     if (!market_paging(g, NULL, limit, &p))
         return R_INVALID;
@@ -33,12 +33,12 @@ STMT(st_notif_read,
 enum result notifications_read(struct gctx *g, const char *id, const char **json)
 {
     if (!market_id(id))
-        return fail(g, R_NOTFOUND, "Notification not found");
+        return gctx_fail(g, R_NOTFOUND, "Notification not found");
     PGresult *r = DBQ(g, &st_notif_read, id, g->user_id);
     if (!r)
         return g->res;
     if (PQntuples(r) != 1)
-        return fail(g, R_NOTFOUND, "Notification not found");
+        return gctx_fail(g, R_NOTFOUND, "Notification not found");
     *json = db_val(r, 0, 0);
     return R_SUCCESS;
 }

@@ -22,12 +22,12 @@ STMT(st_profile_public,
 enum result profiles_get_public(struct gctx *g, const char *username, const char **json)
 {
     if (!username || strlen(username) > 30)
-        return fail(g, R_NOTFOUND, "Profile not found");
+        return gctx_fail(g, R_NOTFOUND, "Profile not found");
     PGresult *r = DBQ(g, &st_profile_public, username);
     if (!r)
         return g->res;
     if (PQntuples(r) != 1)
-        return fail(g, R_NOTFOUND, "Profile not found");
+        return gctx_fail(g, R_NOTFOUND, "Profile not found");
     *json = db_val(r, 0, 0);
     return R_SUCCESS;
 }
@@ -40,7 +40,7 @@ enum result profiles_get_own(struct gctx *g, const char **json)
     if (!r)
         return g->res;
     if (PQntuples(r) != 1)
-        return fail(g, R_NOTFOUND, "Profile not found");
+        return gctx_fail(g, R_NOTFOUND, "Profile not found");
     *json = db_val(r, 0, 0);
     return R_SUCCESS;
 }
@@ -79,7 +79,7 @@ STMT(st_profile_update,
 enum result profiles_update(struct gctx *g, const cJSON *body, const char **json)
 {
     struct vvalue v[PF_N];
-    if (validate(g, body, profile_fields, PF_N, v) != R_SUCCESS)
+    if (validate(g, body, profile_fields, v) != R_SUCCESS)
         return g->res;
 #define P(i) (v[i].present ? "true" : "false"), v[i].text
     PGresult *r = DBQ(g, &st_profile_update, g->user_id, P(PF_FULL_NAME), P(PF_BIO), P(PF_SKILLS), P(PF_AI_TOOLS),
@@ -88,7 +88,7 @@ enum result profiles_update(struct gctx *g, const cJSON *body, const char **json
     if (!r)
         return g->res;
     if (PQntuples(r) != 1)
-        return fail(g, R_NOTFOUND, "Profile not found");
+        return gctx_fail(g, R_NOTFOUND, "Profile not found");
     *json = db_val(r, 0, 0);
     return R_SUCCESS;
 }
@@ -104,13 +104,13 @@ STMT(st_profile_avail,
 enum result profiles_set_availability(struct gctx *g, const cJSON *body, const char **json)
 {
     struct vvalue v[1];
-    if (validate(g, body, avail_fields, 1, v) != R_SUCCESS)
+    if (validate(g, body, avail_fields, v) != R_SUCCESS)
         return g->res;
     PGresult *r = DBQ(g, &st_profile_avail, g->user_id, v[0].text);
     if (!r)
         return g->res;
     if (PQntuples(r) != 1)
-        return fail(g, R_NOTFOUND, "Profile not found");
+        return gctx_fail(g, R_NOTFOUND, "Profile not found");
     *json = db_val(r, 0, 0);
     return R_SUCCESS;
 }
@@ -169,23 +169,23 @@ STMT(st_profile_avatar,
 enum result profiles_set_avatar(struct gctx *g, const unsigned char *data, size_t len, const char **json)
 {
     if (len > PROFILES_AVATAR_MAX)
-        return fail(g, R_TOOLARGE, "Avatar exceeds 5 MiB");
+        return gctx_fail(g, R_TOOLARGE, "Avatar exceeds 5 MiB");
     const char *ext = profiles_image_ext(data, len);
     if (!ext)
-        return fail(g, R_UNSUPPORTED, "Avatar must be a PNG, JPEG, WebP or GIF image");
+        return gctx_fail(g, R_UNSUPPORTED, "Avatar must be a PNG, JPEG, WebP or GIF image");
     unsigned char h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(h, data, len);
     char hex[crypto_hash_sha256_BYTES * 2 + 1];
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
     const char *name = arena_sprintf(g->a, "%s.%s", hex, ext);
     if (store_file(g->a, cfg.upload_dir, name, data, len) != 0)
-        return fail(g, R_ERR, "Internal error");
+        return gctx_fail(g, R_ERR, "Internal error");
     const char *url = arena_sprintf(g->a, "%s/uploads/%s", cfg.public_url, name);
     PGresult *r = DBQ(g, &st_profile_avatar, g->user_id, url);
     if (!r)
         return g->res;
     if (PQntuples(r) != 1)
-        return fail(g, R_NOTFOUND, "Profile not found");
+        return gctx_fail(g, R_NOTFOUND, "Profile not found");
     *json = db_val(r, 0, 0);
     return R_SUCCESS;
 }

@@ -50,7 +50,7 @@ STMT(st_push_register,
 enum result push_token_register(struct gctx *g, const cJSON *body, const char **json, bool *created)
 {
     struct vvalue v[3];
-    if (validate(g, body, register_fields, 3, v) != R_SUCCESS)
+    if (validate(g, body, register_fields, v) != R_SUCCESS)
         return g->res;
     PGresult *r = DBQ(g, &st_push_register, g->user_id, v[0].s, v[1].s, v[2].text);
     if (!r)
@@ -70,7 +70,7 @@ STMT(st_push_cancel_pending,
 enum result push_token_deactivate(struct gctx *g, const char *token)
 {
     if (!token || strlen(token) > 255)
-        return fail(g, R_NOTFOUND, "Push token not found");
+        return gctx_fail(g, R_NOTFOUND, "Push token not found");
     if (db_begin(g) != R_SUCCESS)
         return g->res;
     PGresult *r = DBQ(g, &st_push_deactivate, token, g->user_id);
@@ -78,7 +78,7 @@ enum result push_token_deactivate(struct gctx *g, const char *token)
         return g->res;
     if (PQntuples(r) != 1) {
         db_rollback(g);
-        return fail(g, R_NOTFOUND, "Push token not found");
+        return gctx_fail(g, R_NOTFOUND, "Push token not found");
     }
     if (!DBQ(g, &st_push_cancel_pending, db_val(r, 0, 0)))
         return g->res;

@@ -33,24 +33,24 @@ STMT(st_review_insert,
 enum result reviews_create(struct gctx *g, const cJSON *body, const char **json)
 {
     struct vvalue v[4];
-    if (validate(g, body, review_fields, 4, v) != R_SUCCESS)
+    if (validate(g, body, review_fields, v) != R_SUCCESS)
         return g->res;
     if (!strcmp(v[1].s, g->user_id))
-        return fail_field(g, "reviewee_id", "cannot be yourself");
+        return gctx_fail_field(g, "reviewee_id", "cannot be yourself");
     PGresult *r = DBQ(g, &st_review_allowed, v[0].s, g->user_id, v[1].s);
     if (!r)
         return g->res;
     if (PQntuples(r) != 1 || !db_bool(r, 0, 0))
-        return fail(g, R_NOTFOUND, "Gig not found");
+        return gctx_fail(g, R_NOTFOUND, "Gig not found");
     if (!db_bool(r, 0, 1))
-        return fail(g, R_FORBIDDEN, "Reviews are only between a gig's poster and its accepted applicant");
+        return gctx_fail(g, R_FORBIDDEN, "Reviews are only between a gig's poster and its accepted applicant");
     /* A transaction, so the review_received notification is announced on commit. */
     if (db_begin(g) != R_SUCCESS)
         return g->res;
     r = DBQ(g, &st_review_insert, v[0].s, g->user_id, v[1].s, v[2].text, v[3].text);
     if (!r) {
         if (g->res == R_CONFLICT)
-            return fail(g, R_CONFLICT, "You have already reviewed this user for this gig");
+            return gctx_fail(g, R_CONFLICT, "You have already reviewed this user for this gig");
         return g->res;
     }
     *json = db_val(r, 0, 0);
@@ -65,12 +65,12 @@ STMT(st_reviews_user,
 enum result reviews_for_user(struct gctx *g, const char *user_id, const char **json)
 {
     if (!market_id(user_id))
-        return fail(g, R_NOTFOUND, "User not found");
+        return gctx_fail(g, R_NOTFOUND, "User not found");
     PGresult *r = DBQ(g, &st_reviews_user, user_id);
     if (!r)
         return g->res;
     if (!db_bool(r, 0, 1))
-        return fail(g, R_NOTFOUND, "User not found");
+        return gctx_fail(g, R_NOTFOUND, "User not found");
     *json = db_val(r, 0, 0);
     return R_SUCCESS;
 }
@@ -80,12 +80,12 @@ STMT(st_reviews_rating, "SELECT user_rating_json(id) FROM users WHERE id = $1");
 enum result reviews_rating(struct gctx *g, const char *user_id, const char **json)
 {
     if (!market_id(user_id))
-        return fail(g, R_NOTFOUND, "User not found");
+        return gctx_fail(g, R_NOTFOUND, "User not found");
     PGresult *r = DBQ(g, &st_reviews_rating, user_id);
     if (!r)
         return g->res;
     if (PQntuples(r) != 1)
-        return fail(g, R_NOTFOUND, "User not found");
+        return gctx_fail(g, R_NOTFOUND, "User not found");
     *json = db_val(r, 0, 0);
     return R_SUCCESS;
 }

@@ -122,15 +122,15 @@ enum result stripe_request(struct gctx *g, const char *method, const char *path,
     bool post = strcmp(method, "POST") == 0;
     if (!cfg.stripe_secret_key[0] || !cfg.stripe_api_base[0]) {
         log_error("stripe: GIGD_STRIPE_SECRET_KEY is not set");
-        return fail(g, R_UNAVAILABLE, "Payments are not configured");
+        return gctx_fail(g, R_UNAVAILABLE, "Payments are not configured");
     }
     if (post && (!idem_key || !*idem_key)) {
         log_error("stripe: POST %s without an Idempotency-Key", path);
-        return fail(g, R_ERR, "Internal error");
+        return gctx_fail(g, R_ERR, "Internal error");
     }
     CURL *c = handle();
     if (!c)
-        return fail(g, R_UNAVAILABLE, "Payment provider is unavailable; please try again shortly");
+        return gctx_fail(g, R_UNAVAILABLE, "Payment provider is unavailable; please try again shortly");
     const char *form = stripe_form(g, params, n);
     const char *url = post || !*form ? arena_sprintf(g->a, "%s%s", cfg.stripe_api_base, path)
                                      : arena_sprintf(g->a, "%s%s?%s", cfg.stripe_api_base, path, form);
@@ -195,7 +195,7 @@ enum result stripe_request(struct gctx *g, const char *method, const char *path,
             oc->definite = true;
             if (!cJSON_IsObject(j)) {
                 log_error("stripe: %s %s: %ld with an unparsable body", method, path, status);
-                return fail(g, R_UPSTREAM, "Payment provider sent an unexpected answer");
+                return gctx_fail(g, R_UPSTREAM, "Payment provider sent an unexpected answer");
             }
             log_info("stripe: %s %s → %ld (attempt %d, %lld ms)", method, path, status, attempt, now_ms() - t0);
             *out = j;
@@ -224,5 +224,5 @@ enum result stripe_request(struct gctx *g, const char *method, const char *path,
         }
     }
     curl_slist_free_all(hdrs);
-    return fail(g, res, msg);
+    return gctx_fail(g, res, msg);
 }

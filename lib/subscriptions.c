@@ -9,6 +9,7 @@
 #include "db.h"
 #include "log.h"
 #include "stripe.h"
+#include "util.h"
 #include <string.h>
 
 STMT(st_subs_get, "SELECT subscription_json(s) FROM subscriptions s WHERE s.user_id = $1");
@@ -57,7 +58,7 @@ static enum result op_begin(struct gctx *g, const char *kind, struct op *op)
             return R_SUCCESS;
         }
     }
-    return fail(g, R_CONFLICT, "Another payment request is in progress; please try again");
+    return gctx_fail(g, R_CONFLICT, "Another payment request is in progress; please try again");
 }
 
 /* After a call: a definite answer (success or refusal) finishes the operation; a transient
@@ -106,7 +107,7 @@ static enum result load_account(struct gctx *g, struct account *acc)
     if (!r)
         return g->res;
     if (!PQntuples(r))
-        return fail(g, R_UNAUTHORIZED, "Authentication required");
+        return gctx_fail(g, R_UNAUTHORIZED, "Authentication required");
     memset(acc, 0, sizeof *acc);
     acc->has_row = !PQgetisnull(r, 0, 2);
     acc->customer = db_val(r, 0, 0) ? arena_strdup(g->a, db_val(r, 0, 0)) : NULL;
@@ -156,7 +157,7 @@ static enum result ensure_customer(struct gctx *g, struct account *acc)
     const char *id = json_str(cus, "id");
     if (!id || !*id) {
         log_error("stripe: customer answer without an id");
-        return fail(g, R_UPSTREAM, "Payment provider sent an unexpected answer");
+        return gctx_fail(g, R_UPSTREAM, "Payment provider sent an unexpected answer");
     }
     PGresult *r = DBQ(g, &st_subs_set_customer, g->user_id, id, op.id);
     if (!r)
@@ -171,7 +172,7 @@ static enum result url_json(struct gctx *g, const cJSON *obj, const char **json)
     const char *url = json_str(obj, "url");
     if (!url || strncmp(url, "https://", 8)) {
         log_error("stripe: session answer without an https url");
-        return fail(g, R_UPSTREAM, "Payment provider sent an unexpected answer");
+        return gctx_fail(g, R_UPSTREAM, "Payment provider sent an unexpected answer");
     }
     struct buf b;
     buf_init(&b, g->a, strlen(url) + 16);
@@ -188,13 +189,13 @@ enum result subs_checkout(struct gctx *g, const char **json)
 {
     if (!cfg.stripe_pro_price[0]) {
         log_error("stripe: GIGD_STRIPE_PRO_PRICE is not set");
-        return fail(g, R_UNAVAILABLE, "Payments are not configured");
+        return gctx_fail(g, R_UNAVAILABLE, "Payments are not configured");
     }
     struct account acc;
     if (load_account(g, &acc) != R_SUCCESS)
         return g->res;
     if (live(&acc))
-        return fail(g, R_CONFLICT, "You already have a Pro subscription; manage it in the billing portal");
+        return gctx_fail(g, R_CONFLICT, "You already have a Pro subscription; manage it in the billing portal");
     if (ensure_customer(g, &acc) != R_SUCCESS)
         return g->res;
     struct op op;
@@ -214,7 +215,7 @@ enum result subs_checkout(struct gctx *g, const char **json)
     };
     cJSON *cs;
     struct stripe_outcome oc;
-    enum result res = stripe_request(g, "POST", "/v1/checkout/sessions", p, (int)(sizeof p / sizeof p[0]), op.key,
+    enum result res = stripe_request(g, "POST", "/v1/checkout/sessions", p, (int)ARRAY_SIZE(p), op.key,
                                      &cs, &oc);
     op_end(g, &op, res, &oc);
     if (res != R_SUCCESS)
@@ -234,7 +235,7 @@ enum result subs_portal(struct gctx *g, const char **json)
     if (load_account(g, &acc) != R_SUCCESS)
         return g->res;
     if (!acc.customer)
-        return fail(g, R_NOTFOUND, "No billing account yet: subscribe to Pro first");
+        return gctx_fail(g, R_NOTFOUND, "No billing account yet: subscribe to Pro first");
     struct op op;
     if (op_begin(g, "portal", &op) != R_SUCCESS)
         return g->res;
@@ -281,7 +282,7 @@ enum result subs_cancel(struct gctx *g, const char **json)
     if (load_account(g, &acc) != R_SUCCESS)
         return g->res;
     if (!live(&acc) || !acc.subscription)
-        return fail(g, R_NOTFOUND, "No active subscription to cancel");
+        return gctx_fail(g, R_NOTFOUND, "No active subscription to cancel");
     if (acc.cancel_at_period_end)
         return subs_get(g, json); /* already set: nothing to ask Stripe */
     struct op op;

@@ -137,7 +137,7 @@ enum result query_long(struct gctx *g, const char *field, const char *s, long de
         digits = isdigit((unsigned char)*p);
     long v = digits ? strtol(s, NULL, 10) : -1;
     if (!digits || v < min || v > max)
-        return fail_field(g, field, arena_sprintf(g->a, "must be an integer from %ld to %ld", min, max));
+        return gctx_fail_field(g, field, arena_sprintf(g->a, "must be an integer from %ld to %ld", min, max));
     *out = v;
     return R_SUCCESS;
 }
@@ -288,12 +288,12 @@ static const char *check_one(struct gctx *g, const struct vfield *f, const cJSON
     return "is invalid";
 }
 
-enum result validate(struct gctx *g, const cJSON *obj, const struct vfield *fields, int nfields,
+enum result validate_n(struct gctx *g, const cJSON *obj, const struct vfield *fields, int nfields,
                      struct vvalue *values)
 {
     memset(values, 0, sizeof *values * (size_t)nfields);
     if (!cJSON_IsObject(obj))
-        return fail(g, R_INVALID, "Request body must be a JSON object");
+        return gctx_fail(g, R_INVALID, "Request body must be a JSON object");
     int bad = 0;
     for (int i = 0; i < nfields; i++) {
         const struct vfield *f = &fields[i];
@@ -301,7 +301,7 @@ enum result validate(struct gctx *g, const cJSON *obj, const struct vfield *fiel
         struct vvalue *out = &values[i];
         if (!v) {
             if (f->required) {
-                fail_field(g, f->name, "is required");
+                gctx_fail_field(g, f->name, "is required");
                 bad++;
             }
             continue;
@@ -309,7 +309,7 @@ enum result validate(struct gctx *g, const cJSON *obj, const struct vfield *fiel
         out->present = true;
         if (cJSON_IsNull(v)) {
             if (!f->nullable) {
-                fail_field(g, f->name, f->required ? "is required" : "must not be null");
+                gctx_fail_field(g, f->name, f->required ? "is required" : "must not be null");
                 bad++;
             }
             out->null = true;
@@ -317,7 +317,7 @@ enum result validate(struct gctx *g, const cJSON *obj, const struct vfield *fiel
         }
         const char *msg = check_one(g, f, v, out);
         if (msg) {
-            fail_field(g, f->name, msg);
+            gctx_fail_field(g, f->name, msg);
             bad++;
         }
     }

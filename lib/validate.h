@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <cjson/cJSON.h>
 #include "gctx.h"
+#include "util.h"
 
 enum vtype {
     V_STRING,   /* min/max = length in characters */
@@ -46,8 +47,13 @@ struct vvalue {
 
 /* Validates obj against the table; values[i] corresponds to fields[i]. Returns R_SUCCESS
  * or R_INVALID with every offending field in g->fields. A non-object body is invalid. */
-enum result validate(struct gctx *g, const cJSON *obj, const struct vfield *fields, int nfields,
-                     struct vvalue *values);
+enum result validate_n(struct gctx *g, const cJSON *obj, const struct vfield *fields, int nfields,
+                       struct vvalue *values);
+/* validate(g, body, table, v) for a field table that is an array: counts it, and refuses
+ * to compile when v has fewer entries than the table. */
+#define validate(g, obj, table, values)                                                      \
+    validate_n((g), (obj), (table), (int)ARRAY_SIZE(table),                                 \
+               (values) + 0 * sizeof(struct { int values_too_small_ : ARRAY_SIZE(values) >= ARRAY_SIZE(table) ? 1 : -1; }))
 
 /* Pure checks, shared with query-string parsing. */
 bool valid_uuid(const char *s);

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "stripe_sig.h"
 #include "validate.h"
+#include "util.h"
 #include <ctype.h>
 #include <string.h>
 #include <time.h>
@@ -21,7 +22,7 @@ const char *webhook_map_status(const char *s)
     static const char *const same[] = {"active", "trialing", "past_due", "incomplete", "canceled"};
     if (!s)
         return "canceled";
-    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
+    for (size_t i = 0; i < ARRAY_SIZE(same); i++)
         if (!strcmp(s, same[i]))
             return same[i];
     if (!strcmp(s, "incomplete_expired"))
@@ -141,7 +142,7 @@ static enum result on_subscription(struct gctx *g, const cJSON *obj, const char 
 {
     const char *sid = str(obj, "id");
     if (!sid)
-        return fail(g, R_INVALID, "Malformed event: subscription without an id");
+        return gctx_fail(g, R_INVALID, "Malformed event: subscription without an id");
     const char *status = deleted ? "canceled" : webhook_map_status(str(obj, "status"));
     const char *plan = is_pro_status(status) && !deleted ? "pro" : "free";
     /* API versions from 2025-03 carry the period on the subscription item. */
@@ -243,7 +244,7 @@ static enum event_kind kind_of(const char *type)
         {"invoice.paid", EV_INV_PAID},
         {"invoice.payment_failed", EV_INV_FAILED},
     };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    for (size_t i = 0; i < ARRAY_SIZE(map); i++)
         if (!strcmp(type, map[i].type))
             return map[i].k;
     return EV_IGNORE;
@@ -253,13 +254,13 @@ enum result webhook_stripe(struct gctx *g, const char *sig_header, const char *b
 {
     if (!cfg.stripe_webhook_secret[0]) {
         log_error("webhook: GIGD_STRIPE_WEBHOOK_SECRET is not set; refusing events");
-        return fail(g, R_UNAVAILABLE, "Webhooks are not configured");
+        return gctx_fail(g, R_UNAVAILABLE, "Webhooks are not configured");
     }
     enum stripe_sig sig = stripe_sig_verify(sig_header, body, len, cfg.stripe_webhook_secret, (long long)time(NULL),
                                             STRIPE_SIG_TOLERANCE, NULL);
     if (sig != STRIPE_SIG_OK) {
         log_warn("webhook: refused: %s", stripe_sig_str(sig));
-        return fail(g, R_INVALID, stripe_sig_str(sig));
+        return gctx_fail(g, R_INVALID, stripe_sig_str(sig));
     }
     cJSON *ev = gctx_json_parse(g, body, len);
     const char *id = ev ? str(ev, "id") : NULL;
@@ -267,7 +268,7 @@ enum result webhook_stripe(struct gctx *g, const char *sig_header, const char *b
     const char *created = ev ? num(g, ev, "created") : NULL;
     const cJSON *obj = ev ? get(get(ev, "data"), "object") : NULL;
     if (!cJSON_IsObject(ev) || !id || strlen(id) > 255 || !type || !created || !cJSON_IsObject(obj))
-        return fail(g, R_INVALID, "Malformed event");
+        return gctx_fail(g, R_INVALID, "Malformed event");
     enum event_kind k = kind_of(type);
     if (k == EV_IGNORE) {
         log_info("webhook: %s %s acknowledged, not handled", type, id);
@@ -313,5 +314,5 @@ fail:
         return R_SUCCESS;
     }
     log_error("webhook: %s %s failed; Stripe will redeliver", type, id);
-    return g->res == R_SUCCESS ? fail(g, R_ERR, "Internal error") : g->res;
+    return g->res == R_SUCCESS ? gctx_fail(g, R_ERR, "Internal error") : g->res;
 }

@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON *j = gctx_json_parse(&g, (const char *)data, size);
     struct vvalue v[sizeof fields / sizeof fields[0]];
     if (j)
-        validate(&g, j, fields, (int)(sizeof fields / sizeof fields[0]), v);
+        validate(&g, j, fields, v);
     arena_free(a);
     return 0;
 }

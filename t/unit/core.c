@@ -11,12 +11,12 @@ static void h_dummy(struct request *r) { (void)r; }
 static void h_other(struct request *r) { (void)r; }
 
 static const struct route table[] = {
-    {"GET", "/api/gigs", h_dummy, PUBLIC},
-    {"GET", "/api/gigs/urgent/:id", h_other, PUBLIC},
-    {"GET", "/api/gigs/:id", h_dummy, PUBLIC},
-    {"POST", "/api/gigs/:id/save", h_dummy, AUTH},
-    {"DELETE", "/api/gigs/:id/save", h_other, AUTH},
-    {"PUT", "/api/organizations/:id/members/:userId", h_dummy, AUTH},
+    {"GET", "/api/gigs", h_dummy, ROUTE_PUBLIC},
+    {"GET", "/api/gigs/urgent/:id", h_other, ROUTE_PUBLIC},
+    {"GET", "/api/gigs/:id", h_dummy, ROUTE_PUBLIC},
+    {"POST", "/api/gigs/:id/save", h_dummy, ROUTE_AUTH},
+    {"DELETE", "/api/gigs/:id/save", h_other, ROUTE_AUTH},
+    {"PUT", "/api/organizations/:id/members/:userId", h_dummy, ROUTE_AUTH},
 };
 #define NT (sizeof table / sizeof table[0])
 
@@ -97,7 +97,7 @@ static void test_validation(arena *a)
     cJSON *ok_body = gctx_json_parse(&g, "{\"title\":\"héllo\",\"count\":5,\"kind\":\"fixed\",\"tags\":[\"a\",\"b\\\"c\"],"
                                          "\"price\":12.34,\"when\":\"2026-02-24T19:00:00Z\",\"id\":null,\"extra\":1}", 130);
     ok(ok_body != NULL, "parsed");
-    is_int(validate(&g, ok_body, f, 7, v), R_SUCCESS, "valid body");
+    is_int(validate(&g, ok_body, f, v), R_SUCCESS, "valid body");
     is_str(v[0].text, "héllo", "string value");
     is_str(v[1].text, "5", "int text");
     is_str(v[3].text, "{\"a\",\"b\\\"c\"}", "array literal escaped");
@@ -108,7 +108,7 @@ static void test_validation(arena *a)
     struct gctx g2 = {.a = a};
     cJSON *bad = gctx_json_parse(&g2, "{\"title\":\"ab\",\"count\":1.5,\"kind\":\"x\",\"tags\":[\"a\",\"b\",\"c\"],"
                                       "\"price\":1.234,\"when\":\"yesterday\",\"id\":\"nope\"}", 110);
-    is_int(validate(&g2, bad, f, 7, v), R_INVALID, "invalid body");
+    is_int(validate(&g2, bad, f, v), R_INVALID, "invalid body");
     ok(cJSON_GetObjectItem(g2.fields, "title") != NULL, "title named");
     ok(cJSON_GetObjectItem(g2.fields, "count") != NULL, "count named");
     ok(cJSON_GetObjectItem(g2.fields, "kind") != NULL, "kind named");
@@ -119,13 +119,13 @@ static void test_validation(arena *a)
 
     struct gctx g3 = {.a = a};
     cJSON *missing = gctx_json_parse(&g3, "{\"count\":\"3\"}", 13);
-    is_int(validate(&g3, missing, f, 7, v), R_INVALID, "missing + wrong type");
+    is_int(validate(&g3, missing, f, v), R_INVALID, "missing + wrong type");
     is_str(cJSON_GetObjectItem(g3.fields, "title")->valuestring, "is required", "required message");
     is_str(cJSON_GetObjectItem(g3.fields, "count")->valuestring, "must be a number", "type message");
 
     struct gctx g4 = {.a = a};
     cJSON *arr = gctx_json_parse(&g4, "[1]", 3);
-    is_int(validate(&g4, arr, f, 7, v), R_INVALID, "array body refused");
+    is_int(validate(&g4, arr, f, v), R_INVALID, "array body refused");
     ok(gctx_json_parse(&g4, "{\"a\":1} x", 9) == NULL, "trailing garbage is malformed");
     ok(gctx_json_parse(&g4, "{\"a\":", 5) == NULL, "truncated JSON is malformed");
 
@@ -152,7 +152,7 @@ static void test_envelope(arena *a)
     respond_data(&r, 201, "{\"x\":1}");
     is_int(r.status, 201, "status");
     is_str(r.out.p, "{\"success\":true,\"data\":{\"x\":1}}", "success envelope");
-    fail_field(&r.g, "title", "is required");
+    gctx_fail_field(&r.g, "title", "is required");
     respond_error(&r);
     is_int(r.status, 400, "validation → 400");
     is_str(r.out.p, "{\"success\":false,\"error\":\"Validation failed\",\"code\":\"VALIDATION_ERROR\",\"fields\":{\"title\":\"is required\"}}",

@@ -1,0 +1,20 @@
+-- gigs.sql — the gig module's long statements (tools/sql2h makes sql_gigs.h).
+-- Paste a block into psql with PREPARE or EXPLAIN to look at its plan.
+
+-- name: st_gig_update
+-- PATCH: each column changes only when its flag ($3, $5, …) says the field was sent.
+WITH u AS (UPDATE gigs SET
+    title = CASE WHEN $3::boolean THEN $4 ELSE title END,
+    description = CASE WHEN $5::boolean THEN $6 ELSE description END,
+    category = CASE WHEN $7::boolean THEN $8 ELSE category END,
+    skills_required = CASE WHEN $9::boolean THEN $10::text[] ELSE skills_required END,
+    ai_tools_preferred = CASE WHEN $11::boolean THEN $12::text[] ELSE ai_tools_preferred END,
+    budget_type = CASE WHEN $13::boolean THEN $14 ELSE budget_type END,
+    budget_min = CASE WHEN $15::boolean THEN $16::bigint ELSE budget_min END,
+    budget_max = CASE WHEN $17::boolean THEN $18::bigint ELSE budget_max END,
+    duration = CASE WHEN $19::boolean THEN $20 ELSE duration END,
+    location_type = CASE WHEN $21::boolean THEN $22 ELSE location_type END,
+    location = CASE WHEN $23::boolean THEN $24 ELSE location END,
+    updated_at = now()
+ WHERE id = $1 AND poster_id = $2 RETURNING *)
+SELECT gig_json(ROW(u.*)::gigs, p) FROM u JOIN profiles p ON p.id = u.poster_id
