@@ -46,6 +46,10 @@ static const struct setting settings[] = {
     N("GIGD_JSON_BODY_LIMIT", json_body_limit, "1048576", 1024, 64 * 1024 * 1024),
     S("GIGD_PIDFILE", pidfile, ""),
     S("GIGD_CONFIG_FILE", config_file, ""),
+    /* urgent gigs */
+    N("GIGD_MATCH_WAVE", match_wave, "5", 1, 100),
+    N("GIGD_MATCH_WAVE_INTERVAL", match_wave_interval, "300", 1, 86400),
+    N("GIGD_PLATFORM_FEE_BPS", platform_fee_bps, "1200", 0, 5000),
 };
 
 /* KEY=VALUE lines, '#' comments; values override the environment (that is the point of reload). */

@@ -25,6 +25,10 @@ struct config {
     long json_body_limit;         /* bytes */
     const char *pidfile;
     const char *config_file;      /* optional KEY=VALUE file, re-read on SIGHUP */
+    /* urgent gigs */
+    long match_wave;              /* providers offered an urgent gig per wave */
+    long match_wave_interval;     /* seconds between waves while nobody is selected */
+    long platform_fee_bps;        /* platform fee on urgent gigs, basis points (1200 = 12 %) */
 };
 
 extern struct config cfg;

@@ -11,6 +11,7 @@
 #include "db.h"
 #include "log.h"
 #include "stripe_sig.h"
+#include "urgent.h"
 #include "validate.h"
 #include "util.h"
 #include <ctype.h>
@@ -228,7 +229,7 @@ STMT(st_wh_record,
      "INSERT INTO stripe_events (id, type, created) VALUES ($1, $2, to_timestamp($3::bigint))"
      " ON CONFLICT (id) DO NOTHING RETURNING id");
 
-enum event_kind { EV_IGNORE, EV_CHECKOUT, EV_SUB, EV_SUB_DELETED, EV_INV_PAID, EV_INV_FAILED };
+enum event_kind { EV_IGNORE, EV_CHECKOUT, EV_SUB, EV_SUB_DELETED, EV_INV_PAID, EV_INV_FAILED, EV_URGENT_PI };
 
 static enum event_kind kind_of(const char *type)
 {
@@ -243,6 +244,10 @@ static enum event_kind kind_of(const char *type)
         {"invoice.payment_succeeded", EV_INV_PAID},
         {"invoice.paid", EV_INV_PAID},
         {"invoice.payment_failed", EV_INV_FAILED},
+        /* urgent gigs (lib/urgent.c): the hold, a failed payment, a cancelled hold */
+        {"payment_intent.amount_capturable_updated", EV_URGENT_PI},
+        {"payment_intent.payment_failed", EV_URGENT_PI},
+        {"payment_intent.canceled", EV_URGENT_PI},
     };
     for (size_t i = 0; i < ARRAY_SIZE(map); i++)
         if (!strcmp(type, map[i].type))
@@ -293,6 +298,7 @@ enum result webhook_stripe(struct gctx *g, const char *sig_header, const char *b
     case EV_SUB_DELETED: res = on_subscription(g, obj, created, true); break;
     case EV_INV_PAID: res = on_invoice_paid(g, obj, created); break;
     case EV_INV_FAILED: res = on_invoice_failed(g, obj, created); break;
+    case EV_URGENT_PI: res = urgent_on_payment_intent(g, type, obj); break;
     case EV_IGNORE: break;
     }
     if (res != R_SUCCESS)
