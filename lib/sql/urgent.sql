@@ -109,8 +109,8 @@ FROM gigs WHERE id = $1 AND gig_type = 'urgent' FOR UPDATE;
 -- Select, step 2 (gig locked, still searching, the caller its requester, response $2
 -- accepted — locked here too): confirm the gig, mark the response selected, expire every
 -- other offer, create the project (fee = amount × $3 basis points, rounded half up) and
--- the pair's conversation, and tell the selected provider `gig_confirmed` and the others
--- `gig_filled`.
+-- the pair's conversation, and tell the selected provider `gig_confirmed` and every other
+-- provider offered the gig `gig_filled` (a decline included: they may have wondered).
 WITH r AS (
     SELECT id, provider_id FROM gig_responses
     WHERE id = $2 AND gig_id = $1 AND status = 'accepted' AND selected_at IS NULL FOR UPDATE
@@ -154,7 +154,8 @@ WITH r AS (
     SELECT notify(o.provider_id, 'gig_filled', 'Gig filled',
                   'The ' || urgent_title_case(gu.skill_required) || ' gig has been filled by another provider.',
                   jsonb_build_object('gig_id', gu.id)) AS nid
-    FROM others o, gu
+    FROM gu, r, gig_responses o
+    WHERE o.gig_id = $1 AND o.id <> r.id
 )
 SELECT pr.id, (SELECT count(*) FROM n1), (SELECT count(*) FROM n2) FROM pr;
 
