@@ -41,7 +41,7 @@ int main(void)
     ok(matching_score(&resp) > s0 && s0 > matching_score(&ghost), "answering (fast) helps, ignoring offers hurts");
     struct match_features cheap = base(), dear = base(), hourly = base();
     cheap.per_gig_rate = 10000;
-    dear.per_gig_rate = 24000;
+    dear.per_gig_rate = 48000;
     hourly.hourly_rate = 5000; /* × 2 h = 10000 ≤ 12000 */
     ok(matching_score(&cheap) > s0 && s0 > matching_score(&dear), "rate fit: within the payment > unknown > above");
     ok(fabs(matching_score(&hourly) - matching_score(&cheap)) < 1e-9, "hourly × duration when no per-gig rate");
