@@ -216,5 +216,8 @@ enum result availability_set_location(struct gctx *g, const cJSON *body)
     if (rc)
         return rc;
     const char *at;
+    rc = availability_get(g, &at); /* a first row takes its defaults (time zone) from the profile */
+    if (rc)
+        return rc;
     return DB_ONE(g, &at, "Availability not found", &st_avail_location, g->user_id, v[0].text, v[1].text);
 }
