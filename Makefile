@@ -50,10 +50,11 @@ all: $(B)/gigd $(B)/gigctl units
 units: $(UNIT_BIN)
 
 # Installs only what is missing; run as root (sessions and CI are).
-deps:
-	@missing=""; for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
+apt_install_missing = missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+deps:
+	@$(call apt_install_missing,$(DEB_PKGS))
 
 # Header dependencies come from -MMD; the generated SQL headers must exist before the
 # first compile, when there is no .d file yet to say who includes them.
@@ -104,5 +105,15 @@ fuzz: deps
 
 clean:
 	rm -rf build
+
+# make lint — static analysis (tools/lint): cppcheck, scan-build over a clean build, gcc
+# -fanalyzer and pmccabe's length/complexity limits; fails on any finding. Installs its
+# tools when missing, like deps (and the build's, since tools/lint builds first).
+LINT_PKGS := cppcheck clang-tools pmccabe
+.PHONY: lint
+lint:
+	@$(call apt_install_missing,$(LINT_PKGS))
+	$(MAKE) deps
+	tools/lint
 
 -include $(shell find build -name '*.d' 2>/dev/null)

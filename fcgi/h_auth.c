@@ -19,7 +19,8 @@ static void clear_cookie(struct request *r)
 void h_auth_signup(struct request *r)
 {
     struct auth_grant gr;
-    if (auth_signup(&r->g, r->json, &gr) != R_SUCCESS) {
+    enum result rc = auth_signup(&r->g, r->json, &gr);
+    if (rc) {
         respond_error(r);
         return;
     }
@@ -30,7 +31,8 @@ void h_auth_signup(struct request *r)
 void h_auth_signin(struct request *r)
 {
     struct auth_grant gr;
-    if (auth_signin(&r->g, r->json, &gr) != R_SUCCESS) {
+    enum result rc = auth_signin(&r->g, r->json, &gr);
+    if (rc) {
         respond_error(r);
         return;
     }
@@ -40,12 +42,10 @@ void h_auth_signin(struct request *r)
 
 void h_auth_signout(struct request *r)
 {
-    if (auth_signout(&r->g) != R_SUCCESS) {
-        respond_error(r);
-        return;
-    }
-    clear_cookie(r);
-    respond_ok(r);
+    enum result rc = auth_signout(&r->g);
+    if (rc == R_SUCCESS)
+        clear_cookie(r);
+    respond_result(r, rc, 200, NULL);
 }
 
 void h_auth_session(struct request *r)
@@ -55,27 +55,17 @@ void h_auth_session(struct request *r)
 
 void h_auth_reset(struct request *r)
 {
-    if (auth_reset_request(&r->g, r->json) != R_SUCCESS) {
-        respond_error(r);
-        return;
-    }
-    respond_data(r, 200, "{\"message\":\"If an account exists for that email, a reset link has been sent.\"}");
+    /* The same answer whether the account exists or not. */
+    respond_result(r, auth_reset_request(&r->g, r->json), 200,
+                   "{\"message\":\"If an account exists for that email, a reset link has been sent.\"}");
 }
 
 void h_auth_reset_confirm(struct request *r)
 {
-    if (auth_reset_confirm(&r->g, r->json) != R_SUCCESS) {
-        respond_error(r);
-        return;
-    }
-    respond_ok(r);
+    respond_result(r, auth_reset_confirm(&r->g, r->json), 200, NULL);
 }
 
 void h_auth_password(struct request *r)
 {
-    if (auth_update_password(&r->g, r->json) != R_SUCCESS) {
-        respond_error(r);
-        return;
-    }
-    respond_ok(r);
+    respond_result(r, auth_update_password(&r->g, r->json), 200, NULL);
 }

@@ -3,15 +3,10 @@
 #include "applications.h"
 #include "gigs.h"
 #include "handlers.h"
-#include "mpstream.h"
 #include "notifications.h"
 #include "profiles.h"
 #include "respond.h"
 #include "reviews.h"
-#include <stdlib.h>
-#include <string.h>
-
-/* Calls f into res first, then renders: argument evaluation order is unspecified. */
 
 /* ---- profiles ---- */
 
@@ -20,47 +15,15 @@ void h_profile_get(struct request *r) { RENDER(r, 200, profiles_get_own(&r->g, R
 void h_profile_update(struct request *r) { RENDER(r, 200, profiles_update(&r->g, r->json, RENDER_OUT)); }
 void h_profile_availability(struct request *r) { RENDER(r, 200, profiles_set_availability(&r->g, r->json, RENDER_OUT)); }
 
-/* Multipart bodies may carry a little framing beyond the 5 MiB image. */
-#define AVATAR_BODY_MAX (PROFILES_AVATAR_MAX + 64 * 1024)
-
-/* UPLOAD route: reads its own body — a multipart/form-data part `file`, or the raw image. */
+/* UPLOAD route: reads its own body (the raw image or a multipart part `file`, which
+ * profiles_set_avatar tells apart). */
 void h_profile_avatar(struct request *r)
 {
-    if (req_read_body(r, AVATAR_BODY_MAX) != R_SUCCESS) {
+    if (req_read_body(r, PROFILES_AVATAR_BODY_MAX) != R_SUCCESS) {
         respond_fail(r, R_TOOLARGE, "Avatar exceeds 5 MiB");
         return;
     }
-    if (r->body_len == 0) {
-        respond_fail(r, R_INVALID, "An image body or a multipart part `file` is required");
-        return;
-    }
-    const char *body = r->body;
-    long got = (long)r->body_len;
-    const unsigned char *data = (const unsigned char *)body;
-    size_t dlen = (size_t)got;
-    char boundary[MPS_BOUNDARY_MAX + 1];
-    const char *ct = req_param(r, "CONTENT_TYPE");
-    if (ct && !strncasecmp(ct, "multipart/", 10)) {
-        if (!mps_boundary(ct, boundary, sizeof boundary)) {
-            respond_fail(r, R_INVALID, "Malformed multipart Content-Type");
-            return;
-        }
-        struct buf part;
-        buf_init(&part, r->a, dlen);
-        int found = mps_find(body, dlen, boundary, "file", &part, NULL);
-        if (found < 0) {
-            respond_fail(r, R_INVALID, "Malformed multipart body");
-            return;
-        }
-        if (found == 0) {
-            gctx_fail_field(&r->g, "file", "is required");
-            respond_error(r);
-            return;
-        }
-        data = (const unsigned char *)part.p;
-        dlen = part.len;
-    }
-    RENDER(r, 200, profiles_set_avatar(&r->g, data, dlen, RENDER_OUT));
+    RENDER(r, 200, profiles_set_avatar(&r->g, req_param(r, "CONTENT_TYPE"), r->body, r->body_len, RENDER_OUT));
 }
 
 /* ---- gigs ---- */
@@ -90,31 +53,17 @@ void h_gigs_recommended(struct request *r)
     RENDER(r, 200, gigs_recommended(&r->g, req_query(r, "page"), req_query(r, "limit"), RENDER_OUT));
 }
 
-void h_gigs_delete(struct request *r)
-{
-    if (gigs_delete(&r->g, req_arg(r, 0)) != R_SUCCESS) {
-        respond_error(r);
-        return;
-    }
-    respond_ok(r);
-}
+/* The data of these three is fixed, so the call is the only argument that runs code. */
+void h_gigs_delete(struct request *r) { respond_result(r, gigs_delete(&r->g, req_arg(r, 0)), 200, NULL); }
 
 void h_gigs_save(struct request *r)
 {
-    if (gigs_save(&r->g, req_arg(r, 0), true) != R_SUCCESS) {
-        respond_error(r);
-        return;
-    }
-    respond_data(r, 200, "{\"saved\":true}");
+    respond_result(r, gigs_save(&r->g, req_arg(r, 0), true), 200, "{\"saved\":true}");
 }
 
 void h_gigs_unsave(struct request *r)
 {
-    if (gigs_save(&r->g, req_arg(r, 0), false) != R_SUCCESS) {
-        respond_error(r);
-        return;
-    }
-    respond_data(r, 200, "{\"saved\":false}");
+    respond_result(r, gigs_save(&r->g, req_arg(r, 0), false), 200, "{\"saved\":false}");
 }
 
 /* ---- applications ---- */

@@ -6,7 +6,6 @@
 #include "handlers.h"
 #include "messaging.h"
 #include "push.h"
-#include "realtime.h"
 #include "respond.h"
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +15,8 @@ void h_conv_open(struct request *r)
 {
     const char *json = NULL;
     bool created = false;
-    if (messaging_open(&r->g, r->json, &json, &created) != R_SUCCESS) {
-        respond_error(r);
-        return;
-    }
-    respond_data(r, created ? 201 : 200, json);
+    enum result rc = messaging_open(&r->g, r->json, &json, &created);
+    respond_result(r, rc, created ? 201 : 200, json);
 }
 
 void h_conv_list(struct request *r)
@@ -40,20 +36,12 @@ void h_conv_send(struct request *r)
 
 void h_conv_read(struct request *r)
 {
-    if (messaging_read(&r->g, req_arg(r, 0)) != R_SUCCESS) {
-        respond_error(r);
-        return;
-    }
-    respond_ok(r);
+    respond_result(r, messaging_read(&r->g, req_arg(r, 0)), 200, NULL);
 }
 
 void h_conv_typing(struct request *r)
 {
-    if (messaging_typing(&r->g, req_arg(r, 0)) != R_SUCCESS) {
-        respond_error(r);
-        return;
-    }
-    respond_ok(r);
+    respond_result(r, messaging_typing(&r->g, req_arg(r, 0)), 200, NULL);
 }
 
 /* Cross-site WebSocket hijacking: browsers send cookies on a cross-site WebSocket
@@ -78,16 +66,12 @@ void h_rt_authorize_conversation(struct request *r)
         respond_fail(r, R_FORBIDDEN, "Cross-site subscription refused");
         return;
     }
-    if (messaging_check_participant(&r->g, req_arg(r, 0)) != R_SUCCESS) {
-        /* nchan treats every non-200 as a refusal; 403 is the status it passes on. */
-        if (r->g.res == R_NOTFOUND) {
-            respond_fail(r, R_FORBIDDEN, "Not a participant of this conversation");
-            return;
-        }
-        respond_error(r);
-        return;
-    }
-    respond_ok(r);
+    enum result rc = messaging_check_participant(&r->g, req_arg(r, 0));
+    /* nchan treats every non-200 as a refusal; 403 is the status it passes on. */
+    if (rc == R_NOTFOUND)
+        respond_fail(r, R_FORBIDDEN, "Not a participant of this conversation");
+    else
+        respond_result(r, rc, 200, NULL);
 }
 
 /* The user's own channel: nginx follows X-Accel-Redirect to the internal nchan
@@ -126,20 +110,13 @@ void h_push_register(struct request *r)
 {
     const char *json = NULL;
     bool created = false;
-    if (push_token_register(&r->g, r->json, &json, &created) != R_SUCCESS) {
-        respond_error(r);
-        return;
-    }
-    respond_data(r, created ? 201 : 200, json);
+    enum result rc = push_token_register(&r->g, r->json, &json, &created);
+    respond_result(r, rc, created ? 201 : 200, json);
 }
 
 void h_push_delete(struct request *r)
 {
-    if (push_token_deactivate(&r->g, req_arg(r, 0)) != R_SUCCESS) {
-        respond_error(r);
-        return;
-    }
-    respond_ok(r);
+    respond_result(r, push_token_deactivate(&r->g, req_arg(r, 0)), 200, NULL);
 }
 
 static long body_read(void *ud, char *buf, size_t n)
@@ -160,6 +137,19 @@ void h_attachments_upload(struct request *r)
     RENDER(r, 201, attachments_upload(&r->g, req_param(r, "CONTENT_TYPE"), len, body_read, r, RENDER_OUT));
 }
 
+/* A byte that may stand as itself in the quoted ASCII fallback filename. */
+static bool quoted_char(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* A byte left unencoded in filename*: letters, digits and "-._~" (a subset of RFC 8187's
+ * attr-char that every client reads). */
+static bool unreserved_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || (c && strchr("-._~", c));
+}
+
 /* RFC 6266: an ASCII fallback filename plus filename* with the UTF-8 name. */
 static const char *disposition(arena *a, const char *name)
 {
@@ -167,10 +157,10 @@ static const char *disposition(arena *a, const char *name)
     buf_init(&b, a, strlen(name) * 4 + 64);
     buf_puts(&b, "attachment; filename=\"");
     for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        buf_putc(&b, (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') ? (char)*p : '_');
+        buf_putc(&b, quoted_char(*p) ? (char)*p : '_');
     buf_puts(&b, "\"; filename*=UTF-8''");
     for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+        if (unreserved_char(*p))
             buf_putc(&b, (char)*p);
         else
             buf_printf(&b, "%%%02X", *p);
@@ -181,7 +171,7 @@ static const char *disposition(arena *a, const char *name)
 /* nginx serves the file from the internal /_private/ location. */
 void h_attachments_get(struct request *r)
 {
-    struct attachment_file f;
+    struct attachments_file f;
     if (attachments_get(&r->g, req_arg(r, 0), &f) != R_SUCCESS) {
         respond_error(r);
         return;

@@ -7,22 +7,22 @@
 
 void h_subscription_get(struct request *r)
 {
-    RENDER(r, 200, subs_get(&r->g, RENDER_OUT));
+    RENDER(r, 200, subscriptions_get(&r->g, RENDER_OUT));
 }
 
 void h_subscription_checkout(struct request *r)
 {
-    RENDER(r, 200, subs_checkout(&r->g, RENDER_OUT));
+    RENDER(r, 200, subscriptions_checkout(&r->g, RENDER_OUT));
 }
 
 void h_subscription_portal(struct request *r)
 {
-    RENDER(r, 200, subs_portal(&r->g, RENDER_OUT));
+    RENDER(r, 200, subscriptions_portal(&r->g, RENDER_OUT));
 }
 
 void h_subscription_cancel(struct request *r)
 {
-    RENDER(r, 200, subs_cancel(&r->g, RENDER_OUT));
+    RENDER(r, 200, subscriptions_cancel(&r->g, RENDER_OUT));
 }
 
 /* The body is verified byte for byte as received: the route is not JSON-flagged, so the

@@ -27,35 +27,63 @@ struct upload {
     char type[128];
 };
 
-/* The last path component, control bytes and invalid UTF-8 replaced, at most 255 bytes. */
-static void clean_name(const char *in, char *out, size_t outsz)
+#define CHUNK (64 * 1024) /* bytes read from the request body at a time */
+#define TOO_LARGE "Attachments are limited to 25 MiB"
+
+/* The part of a client path after its last '/' or '\\'. */
+static const char *last_component(const char *path)
 {
-    const char *base = in;
-    for (const char *p = in; *p; p++)
+    const char *base = path;
+    for (const char *p = path; *p; p++)
         if (*p == '/' || *p == '\\')
             base = p + 1;
+    return base;
+}
+
+/* The length of the UTF-8 sequence lead byte c starts, 0 when c cannot start one. */
+static int utf8_seq_len(unsigned char c)
+{
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xE0) == 0xC0)
+        return 2;
+    if ((c & 0xF0) == 0xE0)
+        return 3;
+    if ((c & 0xF8) == 0xF0)
+        return 4;
+    return 0;
+}
+
+/* The length of the character at s when it may stay in a stored name (well-formed
+ * UTF-8, not a control byte nor a double quote), else 0. */
+static int name_char(const unsigned char *s)
+{
+    int len = utf8_seq_len(*s);
+    if (len == 1)
+        return *s < 0x20 || *s == 0x7f || *s == '"' ? 0 : 1;
+    char seq[5] = {0};
+    for (int i = 0; i < len; i++) {
+        if (!s[i] || (i && (s[i] & 0xC0) != 0x80))
+            return 0;
+        seq[i] = (char)s[i];
+    }
+    return len && valid_utf8(seq) ? len : 0; /* valid_utf8 refuses overlongs and surrogates */
+}
+
+/* The last path component, each byte of a control character or invalid UTF-8 replaced
+ * by '_', trailing spaces dropped, at most outsz - 1 bytes; "file" when nothing is left. */
+static void clean_name(const char *in, char *out, size_t outsz)
+{
+    const unsigned char *s = (const unsigned char *)last_component(in);
     size_t n = 0;
-    const unsigned char *s = (const unsigned char *)base;
     while (*s && n + 5 < outsz) {
-        int len = *s < 0x80 ? 1 : (*s & 0xE0) == 0xC0 ? 2 : (*s & 0xF0) == 0xE0 ? 3 : (*s & 0xF8) == 0xF0 ? 4 : 0;
-        char tmp[5] = {0};
-        bool good = len > 0;
-        for (int i = 0; good && i < len; i++) {
-            if (!s[i] || (i && (s[i] & 0xC0) != 0x80))
-                good = false;
-            else
-                tmp[i] = (char)s[i];
-        }
-        if (good && len == 1 && (*s < 0x20 || *s == 0x7f || *s == '"'))
-            good = false;
-        if (good && len > 1 && !valid_utf8(tmp))
-            good = false;
-        if (!good) {
+        int len = name_char(s);
+        if (!len) {
             out[n++] = '_';
             s++;
             continue;
         }
-        memcpy(out + n, tmp, (size_t)len);
+        memcpy(out + n, s, (size_t)len);
         n += (size_t)len;
         s += len;
     }
@@ -112,7 +140,7 @@ static int on_data(void *ud, const char *d, size_t n)
     if (!u->in_file)
         return 0;
     u->size += (long long)n;
-    if (u->size > ATTACHMENT_MAX) {
+    if (u->size > ATTACHMENTS_MAX_SIZE) {
         u->too_large = true;
         return 1;
     }
@@ -142,53 +170,63 @@ STMT(st_att_insert,
      " RETURNING json_build_object('id', id, 'name', name, 'url', $6::text || '/api/attachments/' || id,"
      " 'type', type, 'size', size, 'created_at', iso(created_at))");
 
+/* Feeds the body through the multipart parser into u's file and closes it; returns
+ * the parser's verdict (enum mps_rc). After a refusal the rest of the body is still
+ * read: nginx has buffered it, and the connection stays usable only once it is drained. */
+static int stream_body(struct gctx *g, const char *boundary, attachments_read_fn read_body, void *ud,
+                       struct upload *u)
+{
+    static const struct mps_callbacks cb = {on_begin, on_data, on_end};
+    struct mps *p = arena_alloc(g->a, sizeof *p);
+    mps_init(p, boundary, &cb, u);
+    char *chunk = arena_alloc(g->a, CHUNK);
+    int rc = MPS_OK;
+    long n;
+    while (rc == MPS_OK && (n = read_body(ud, chunk, CHUNK)) > 0)
+        rc = mps_feed(p, chunk, (size_t)n);
+    if (rc == MPS_OK)
+        rc = mps_finish(p);
+    while (rc != MPS_OK && read_body(ud, chunk, CHUNK) > 0)
+        ;
+    if (u->fd >= 0 && close(u->fd) != 0)
+        u->io_error = true;
+    return rc;
+}
+
+/* What a fully read upload amounts to: the first problem wins. */
+static enum result upload_outcome(struct gctx *g, const struct upload *u, int mps_rc)
+{
+    if (u->too_large)
+        return gctx_fail(g, R_TOOLARGE, TOO_LARGE);
+    if (u->io_error)
+        return gctx_fail(g, R_ERR, "Internal error");
+    if (mps_rc != MPS_OK)
+        return gctx_fail(g, R_INVALID, "Malformed multipart body");
+    if (!u->got_file)
+        return gctx_fail_field(g, "file", "is required");
+    return R_SUCCESS;
+}
+
 enum result attachments_upload(struct gctx *g, const char *content_type, long content_length,
-                               attachments_read_fn read, void *ud, const char **json)
+                               attachments_read_fn read_body, void *ud, const char **json)
 {
     char boundary[MPS_BOUNDARY_MAX + 1];
     if (!mps_boundary(content_type, boundary, sizeof boundary))
         return gctx_fail(g, R_UNSUPPORTED, "Content-Type must be multipart/form-data with a boundary");
-    if (content_length > ATTACHMENT_MAX + 1024 * 1024)
-        return gctx_fail(g, R_TOOLARGE, "Attachments are limited to 25 MiB");
+    if (content_length > ATTACHMENTS_MAX_SIZE + 1024 * 1024) /* room for the multipart framing */
+        return gctx_fail(g, R_TOOLARGE, TOO_LARGE);
     unsigned char raw[32];
     char key[65];
     randombytes_buf(raw, sizeof raw);
     sodium_bin2hex(key, sizeof key, raw, sizeof raw);
     struct upload u = {.a = g->a, .fd = -1, .path = arena_sprintf(g->a, "%s/%s", cfg.private_dir, key)};
-    static const struct mps_callbacks cb = {on_begin, on_data, on_end};
-    struct mps *p = arena_alloc(g->a, sizeof *p);
-    mps_init(p, boundary, &cb, &u);
-    char *chunk = arena_alloc(g->a, 64 * 1024);
-    int rc = MPS_OK;
-    long n;
-    while (rc == MPS_OK && (n = read(ud, chunk, 64 * 1024)) > 0)
-        rc = mps_feed(p, chunk, (size_t)n);
-    if (rc == MPS_OK)
-        rc = mps_finish(p);
-    while (rc != MPS_OK && read(ud, chunk, 64 * 1024) > 0)
-        ; /* drain what nginx already buffered so the connection stays usable */
-    if (u.fd >= 0 && close(u.fd) != 0)
-        u.io_error = true;
-    enum result res = R_SUCCESS;
-    if (u.too_large)
-        res = gctx_fail(g, R_TOOLARGE, "Attachments are limited to 25 MiB");
-    else if (u.io_error)
-        res = gctx_fail(g, R_ERR, "Internal error");
-    else if (rc != MPS_OK)
-        res = gctx_fail(g, R_INVALID, "Malformed multipart body");
-    else if (!u.got_file)
-        res = gctx_fail_field(g, "file", "is required");
-    if (res == R_SUCCESS) {
-        PGresult *r = DBQ(g, &st_att_insert, g->user_id, u.name, u.type, arena_sprintf(g->a, "%lld", u.size), key,
-                          cfg.public_url);
-        if (r && PQntuples(r) == 1)
-            *json = db_val(r, 0, 0);
-        else
-            res = r ? gctx_fail(g, R_ERR, "Internal error") : g->res;
-    }
-    if (res != R_SUCCESS && u.created)
-        unlink(u.path);
-    return res;
+    enum result rc = upload_outcome(g, &u, stream_body(g, boundary, read_body, ud, &u));
+    if (!rc)
+        rc = DB_ONE(g, json, NULL, &st_att_insert, g->user_id, u.name, u.type, arena_sprintf(g->a, "%lld", u.size),
+                    key, cfg.public_url);
+    if (rc && u.created)
+        unlink(u.path); /* the file is kept only when its row is */
+    return rc;
 }
 
 STMT(st_att_get,
@@ -196,13 +234,14 @@ STMT(st_att_get,
      " AND (a.owner_id = $2::uuid OR EXISTS (SELECT 1 FROM messages m JOIN conversation_participants cp"
      "      ON cp.conversation_id = m.conversation_id AND cp.user_id = $2::uuid WHERE m.id = a.message_id))");
 
-enum result attachments_get(struct gctx *g, const char *id, struct attachment_file *out)
+enum result attachments_get(struct gctx *g, const char *id, struct attachments_file *out)
 {
     if (!id || !valid_uuid(id))
         return gctx_fail(g, R_NOTFOUND, "Attachment not found");
-    PGresult *r = DBQ(g, &st_att_get, id, g->user_id);
-    if (!r)
-        return g->res;
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_att_get, id, g->user_id);
+    if (rc)
+        return rc;
     if (PQntuples(r) != 1)
         return gctx_fail(g, R_NOTFOUND, "Attachment not found");
     out->storage_key = db_val(r, 0, 0);

@@ -6,25 +6,28 @@
 #include <stddef.h>
 #include "gctx.h"
 
-#define ATTACHMENT_MAX (25L * 1024 * 1024)
+/* The largest file accepted, in bytes. */
+#define ATTACHMENTS_MAX_SIZE (25L * 1024 * 1024)
 
 /* Reads up to n bytes of the request body into buf; returns the count, 0 at the end. */
 typedef long (*attachments_read_fn)(void *ud, char *buf, size_t n);
 
 /* Stores part `file` of a multipart/form-data body (content_type, content_length as
  * sent) → Attachment JSON {id, name, url, type, size, created_at}. R_UNSUPPORTED for a
- * non-multipart body, R_TOOLARGE over ATTACHMENT_MAX, R_INVALID when malformed or when
- * there is no `file` part. */
+ * non-multipart body, R_TOOLARGE over ATTACHMENTS_MAX_SIZE, R_INVALID when malformed or
+ * when there is no `file` part. *json is arena-owned; on failure no file is left behind. */
 enum result attachments_upload(struct gctx *g, const char *content_type, long content_length,
-                               attachments_read_fn read, void *ud, const char **json);
+                               attachments_read_fn read_body, void *ud, const char **json);
 
-struct attachment_file {
-    const char *storage_key;
+/* Where nginx finds a stored attachment and how to serve it. */
+struct attachments_file {
+    const char *storage_key; /* file name under cfg.private_dir */
     const char *type;
     const char *name;
 };
 
-/* Looks up an attachment the caller may read; R_NOTFOUND otherwise. */
-enum result attachments_get(struct gctx *g, const char *id, struct attachment_file *out);
+/* Looks up an attachment the caller may read (its owner, or a participant of the
+ * conversation it was sent in); *out's strings are arena-owned. R_NOTFOUND otherwise. */
+enum result attachments_get(struct gctx *g, const char *id, struct attachments_file *out);
 
 #endif

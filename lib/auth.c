@@ -100,23 +100,21 @@ STMT(st_auth_signup,
 enum result auth_signup(struct gctx *g, const cJSON *body, struct auth_grant *out)
 {
     struct vvalue v[4];
-    if (validate(g, body, signup_fields, v) != R_SUCCESS)
-        return g->res;
+    enum result rc = validate(g, body, signup_fields, v);
+    if (rc)
+        return rc;
     char hash[crypto_pwhash_STRBYTES];
-    if (hash_password(g, v[1].s, hash) != R_SUCCESS)
-        return g->res;
+    if ((rc = hash_password(g, v[1].s, hash)))
+        return rc;
     const char *token = auth_new_token(g->a);
-    PGresult *r = DBQ(g, &st_auth_signup, lower(g->a, v[0].s), hash, lower(g->a, v[2].s), v[3].text,
-                      auth_token_hash_hex(g->a, token), token);
-    if (!r) {
-        if (g->res == R_CONFLICT) {
-            if (g->constraint && strstr(g->constraint, "username"))
-                return gctx_fail(g, R_CONFLICT, "Username is already taken");
-            return gctx_fail(g, R_CONFLICT, "An account with this email already exists");
-        }
-        return g->res;
-    }
-    out->json = arena_strdup(g->a, db_val(r, 0, 0));
+    rc = DB_ONE(g, &out->json, NULL, &st_auth_signup, lower(g->a, v[0].s), hash, lower(g->a, v[2].s), v[3].text,
+                auth_token_hash_hex(g->a, token), token);
+    if (rc == R_CONFLICT && db_violated(g, "profiles_username_key"))
+        return gctx_fail(g, R_CONFLICT, "Username is already taken");
+    if (rc == R_CONFLICT && db_violated(g, "users_email_key"))
+        return gctx_fail(g, R_CONFLICT, "An account with this email already exists");
+    if (rc)
+        return rc;
     out->token = token;
     return R_SUCCESS;
 }
@@ -134,33 +132,41 @@ STMT(st_auth_new_session,
      " SELECT json_build_object('user', user_json(u, p), 'token', $3::text, 'expires_at', iso(s.expires_at))"
      " FROM s, users u JOIN profiles p ON p.id = u.id WHERE u.id = $1");
 
+/* Stores a hash with today's parameters; best effort, the sign-in goes on either way. */
+static void rehash(struct gctx *g, const char *uid, const char *pw)
+{
+    char hash[crypto_pwhash_STRBYTES];
+    PGresult *r;
+    if (hash_password(g, pw, hash) || DB_RUN(g, &r, &st_auth_rehash, uid, hash))
+        log_warn("auth: rehash failed for %s", uid);
+}
+
 enum result auth_signin(struct gctx *g, const cJSON *body, struct auth_grant *out)
 {
     struct vvalue v[2];
-    if (validate(g, body, signin_fields, v) != R_SUCCESS)
-        return g->res;
-    PGresult *r = DBQ(g, &st_auth_user_by_email, lower(g->a, v[0].s));
-    if (!r)
-        return g->res;
+    enum result rc = validate(g, body, signin_fields, v);
+    if (rc)
+        return rc;
+    PGresult *r;
+    if ((rc = DB_RUN(g, &r, &st_auth_user_by_email, lower(g->a, v[0].s))))
+        return rc;
     static const char *bad = "Invalid email or password";
     if (PQntuples(r) == 0) {
         burn_verify(v[1].s);
         return gctx_fail(g, R_UNAUTHORIZED, bad);
     }
-    const char *uid = arena_strdup(g->a, db_val(r, 0, 0));
+    const char *uid = db_val(r, 0, 0);
     const char *stored = db_val(r, 0, 1);
     if (crypto_pwhash_str_verify(stored, v[1].s, strlen(v[1].s)) != 0)
         return gctx_fail(g, R_UNAUTHORIZED, bad);
-    if (crypto_pwhash_str_needs_rehash(stored, PW_OPS, PW_MEM) != 0) {
-        char hash[crypto_pwhash_STRBYTES];
-        if (hash_password(g, v[1].s, hash) == R_SUCCESS && !DBQ(g, &st_auth_rehash, uid, hash))
-            log_warn("auth: rehash failed for %s", uid);
-    }
+    if (crypto_pwhash_str_needs_rehash(stored, PW_OPS, PW_MEM) != 0)
+        rehash(g, uid, v[1].s);
     const char *token = auth_new_token(g->a);
-    r = DBQ(g, &st_auth_new_session, uid, auth_token_hash_hex(g->a, token), token);
-    if (!r || PQntuples(r) != 1)
-        return r ? gctx_fail(g, R_ERR, "Internal error") : g->res;
-    out->json = arena_strdup(g->a, db_val(r, 0, 0));
+    rc = DB_ONE(g, &out->json, NULL, &st_auth_new_session, uid, auth_token_hash_hex(g->a, token), token);
+    if (rc == R_NOTFOUND) /* the user was deleted since the lookup above */
+        return gctx_fail(g, R_ERR, "Internal error");
+    if (rc)
+        return rc;
     out->token = token;
     return R_SUCCESS;
 }
@@ -179,13 +185,14 @@ enum result auth_session_verify(struct gctx *g, const char *token)
     size_t n = strlen(token);
     if (n < 16 || n > 128)
         return gctx_fail(g, R_UNAUTHORIZED, "Invalid or expired session");
-    PGresult *r = DBQ(g, &st_auth_verify, auth_token_hash_hex(g->a, token));
-    if (!r)
-        return g->res;
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_auth_verify, auth_token_hash_hex(g->a, token));
+    if (rc)
+        return rc;
     if (PQntuples(r) != 1)
         return gctx_fail(g, R_UNAUTHORIZED, "Invalid or expired session");
-    g->session_id = arena_strdup(g->a, db_val(r, 0, 0));
-    g->user_id = arena_strdup(g->a, db_val(r, 0, 1));
+    g->session_id = db_val(r, 0, 0);
+    g->user_id = db_val(r, 0, 1);
     return R_SUCCESS;
 }
 
@@ -193,7 +200,8 @@ STMT(st_auth_signout, "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND 
 
 enum result auth_signout(struct gctx *g)
 {
-    return DBQ(g, &st_auth_signout, g->session_id) ? R_SUCCESS : g->res;
+    PGresult *r;
+    return DB_RUN(g, &r, &st_auth_signout, g->session_id);
 }
 
 STMT(st_auth_session,
@@ -202,13 +210,10 @@ STMT(st_auth_session,
 
 enum result auth_session_json(struct gctx *g, const char **json)
 {
-    PGresult *r = DBQ(g, &st_auth_session, g->session_id);
-    if (!r)
-        return g->res;
-    if (PQntuples(r) != 1)
+    enum result rc = DB_ONE(g, json, NULL, &st_auth_session, g->session_id);
+    if (rc == R_NOTFOUND) /* revoked since it was verified */
         return gctx_fail(g, R_UNAUTHORIZED, "Invalid or expired session");
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    return rc;
 }
 
 static const struct vfield reset_fields[] = {
@@ -219,29 +224,33 @@ STMT(st_auth_reset_create,
      "INSERT INTO password_resets (user_id, token_hash, expires_at)"
      " SELECT id, decode($2, 'hex'), now() + interval '1 hour' FROM users WHERE email = $1 RETURNING user_id");
 
+/* Queues the reset mail (inside the caller's transaction, so it goes only with the token). */
+static enum result mail_reset_link(struct gctx *g, const char *email, const char *token)
+{
+    const char *link = arena_sprintf(g->a, "%s/reset-password?token=%s", cfg.public_url, token);
+    const char *text = arena_sprintf(g->a,
+                                     "Someone asked to reset the password of your gigd account.\r\n\r\n"
+                                     "To choose a new password, open this link within one hour:\r\n%s\r\n\r\n"
+                                     "Reset token: %s\r\n\r\n"
+                                     "If you did not ask for this, ignore this mail.\r\n",
+                                     link, token);
+    return mail_enqueue(g, email, "Reset your gigd password", text);
+}
+
 enum result auth_reset_request(struct gctx *g, const cJSON *body)
 {
     struct vvalue v[1];
-    if (validate(g, body, reset_fields, v) != R_SUCCESS)
-        return g->res;
+    enum result rc = validate(g, body, reset_fields, v);
+    if (rc)
+        return rc;
     const char *email = lower(g->a, v[0].s);
     const char *token = auth_new_token(g->a);
-    if (db_begin(g) != R_SUCCESS)
-        return g->res;
-    PGresult *r = DBQ(g, &st_auth_reset_create, email, auth_token_hash_hex(g->a, token));
-    if (!r)
-        return g->res;
-    if (PQntuples(r) == 1) {
-        const char *link = arena_sprintf(g->a, "%s/reset-password?token=%s", cfg.public_url, token);
-        const char *text = arena_sprintf(g->a,
-                                         "Someone asked to reset the password of your gigd account.\r\n\r\n"
-                                         "To choose a new password, open this link within one hour:\r\n%s\r\n\r\n"
-                                         "Reset token: %s\r\n\r\n"
-                                         "If you did not ask for this, ignore this mail.\r\n",
-                                         link, token);
-        if (mail_enqueue(g, email, "Reset your gigd password", text) != R_SUCCESS)
-            return g->res;
-    }
+    PGresult *r;
+    if ((rc = db_begin(g)) || (rc = DB_RUN(g, &r, &st_auth_reset_create, email, auth_token_hash_hex(g->a, token))))
+        return rc;
+    /* No row: no such account. The answer is the same, so addresses cannot be probed. */
+    if (PQntuples(r) == 1 && (rc = mail_reset_link(g, email, token)))
+        return rc;
     return db_commit(g);
 }
 
@@ -258,24 +267,32 @@ STMT(st_auth_revoke_all,
      "UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL"
      " AND ($2::uuid IS NULL OR id <> $2::uuid)");
 
+/* Inside the caller's transaction: the new hash, and every session of the user revoked
+ * but keep_session (NULL: all of them). */
+static enum result set_password(struct gctx *g, const char *uid, const char *hash, const char *keep_session)
+{
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_auth_set_password, uid, hash);
+    if (rc)
+        return rc;
+    return DB_RUN(g, &r, &st_auth_revoke_all, uid, keep_session);
+}
+
 enum result auth_reset_confirm(struct gctx *g, const cJSON *body)
 {
     struct vvalue v[2];
-    if (validate(g, body, confirm_fields, v) != R_SUCCESS)
-        return g->res;
+    enum result rc = validate(g, body, confirm_fields, v);
+    if (rc)
+        return rc;
     char hash[crypto_pwhash_STRBYTES];
-    if (hash_password(g, v[1].s, hash) != R_SUCCESS)
-        return g->res;
-    if (db_begin(g) != R_SUCCESS)
-        return g->res;
-    PGresult *r = DBQ(g, &st_auth_reset_use, auth_token_hash_hex(g->a, v[0].s));
-    if (!r)
-        return g->res;
-    if (PQntuples(r) != 1)
+    if ((rc = hash_password(g, v[1].s, hash)) || (rc = db_begin(g)))
+        return rc;
+    const char *uid;
+    rc = DB_ONE(g, &uid, NULL, &st_auth_reset_use, auth_token_hash_hex(g->a, v[0].s));
+    if (rc == R_NOTFOUND)
         return gctx_fail_field(g, "token", "is invalid or expired");
-    const char *uid = arena_strdup(g->a, db_val(r, 0, 0));
-    if (!DBQ(g, &st_auth_set_password, uid, hash) || !DBQ(g, &st_auth_revoke_all, uid, NULL))
-        return g->res;
+    if (rc || (rc = set_password(g, uid, hash, NULL)))
+        return rc;
     return db_commit(g);
 }
 
@@ -289,21 +306,20 @@ STMT(st_auth_hash_of, "SELECT password_hash FROM users WHERE id = $1");
 enum result auth_update_password(struct gctx *g, const cJSON *body)
 {
     struct vvalue v[2];
-    if (validate(g, body, password_fields, v) != R_SUCCESS)
-        return g->res;
-    PGresult *r = DBQ(g, &st_auth_hash_of, g->user_id);
-    if (!r)
-        return g->res;
-    if (PQntuples(r) != 1)
+    enum result rc = validate(g, body, password_fields, v);
+    if (rc)
+        return rc;
+    const char *stored;
+    rc = DB_ONE(g, &stored, NULL, &st_auth_hash_of, g->user_id);
+    if (rc == R_NOTFOUND)
         return gctx_fail(g, R_UNAUTHORIZED, "Invalid or expired session");
-    if (crypto_pwhash_str_verify(db_val(r, 0, 0), v[0].s, strlen(v[0].s)) != 0)
+    if (rc)
+        return rc;
+    if (crypto_pwhash_str_verify(stored, v[0].s, strlen(v[0].s)) != 0)
         return gctx_fail_field(g, "current_password", "is incorrect");
     char hash[crypto_pwhash_STRBYTES];
-    if (hash_password(g, v[1].s, hash) != R_SUCCESS)
-        return g->res;
-    if (db_begin(g) != R_SUCCESS)
-        return g->res;
-    if (!DBQ(g, &st_auth_set_password, g->user_id, hash) || !DBQ(g, &st_auth_revoke_all, g->user_id, g->session_id))
-        return g->res;
+    if ((rc = hash_password(g, v[1].s, hash)) || (rc = db_begin(g)) ||
+        (rc = set_password(g, g->user_id, hash, g->session_id)))
+        return rc;
     return db_commit(g);
 }

@@ -3,8 +3,7 @@
 #include "calls.h"
 #include "config.h"
 #include "db.h"
-#include "messaging.h"
-#include "realtime.h"
+#include "sql_calls.h"
 #include "validate.h"
 #include <sodium.h>
 #include <string.h>
@@ -30,47 +29,47 @@ static const char *new_room(arena *a)
 STMT(st_calls_check,
      "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1::uuid), gig_exists_or_unknown($2::uuid),"
      " $3::timestamptz IS NULL OR $3::timestamptz > now()");
-STMT(st_calls_create,
-     "WITH v AS (INSERT INTO video_calls (room_id, initiator_id, participant_ids, gig_id, application_id,"
-     "                                    scheduled_at, started_at)"
-     "           VALUES ($1, $2::uuid, ARRAY[$2::uuid, $3::uuid], $4::uuid, $5::uuid, $6::timestamptz,"
-     "                   CASE WHEN $6::timestamptz IS NULL THEN now() END) RETURNING *),"
-     " n AS (INSERT INTO notifications (user_id, type, title, body, data)"
-     "       SELECT u, 'call_scheduled', left('Call scheduled with ' || coalesce(p.full_name, p.username), 200),"
-     "              'Starts at ' || iso(v.scheduled_at),"
-     "              jsonb_build_object('call_id', v.id, 'scheduled_at', iso(v.scheduled_at),"
-     "                                 'join_url', $7::text || v.room_id)"
-     "       FROM v JOIN profiles p ON p.id = v.initiator_id, unnest(v.participant_ids) u"
-     "       WHERE v.scheduled_at IS NOT NULL AND u <> v.initiator_id RETURNING *)"
-     " SELECT video_call_json(v, $7::text), (SELECT count(*) FROM n) FROM v");
-
-enum result calls_create(struct gctx *g, const cJSON *body, const char **json)
+/* The other participant and the gig exist, and a scheduled time is in the future. */
+static enum result check_create(struct gctx *g, const struct vvalue *v)
 {
-    struct vvalue v[4];
-    if (validate(g, body, create_fields, v) != R_SUCCESS)
-        return g->res;
     if (!strcasecmp(v[0].s, g->user_id))
         return gctx_fail_field(g, "participant_id", "cannot be yourself");
-    PGresult *r = DBQ(g, &st_calls_check, v[0].s, v[1].text, v[3].text);
-    if (!r)
-        return g->res;
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_calls_check, v[0].s, v[1].text, v[3].text);
+    if (rc)
+        return rc;
     if (!db_bool(r, 0, 2))
         return gctx_fail_field(g, "scheduled_at", "must be in the future");
     if (!db_bool(r, 0, 0))
         return gctx_fail(g, R_NOTFOUND, "User not found");
     if (!db_bool(r, 0, 1))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
-    if (db_begin(g) != R_SUCCESS)
-        return g->res;
-    r = DBQ(g, &st_calls_create, new_room(g->a), g->user_id, v[0].s, v[1].text, v[2].text, v[3].text,
-            cfg.video_base_url);
-    if (!r)
-        return g->res;
+    return R_SUCCESS;
+}
+
+enum result calls_create(struct gctx *g, const cJSON *body, const char **json)
+{
+    struct vvalue v[4];
+    enum result rc = validate(g, body, create_fields, v);
+    if (rc)
+        return rc;
+    rc = check_create(g, v);
+    if (rc)
+        return rc;
+    rc = db_begin(g);
+    if (rc)
+        return rc;
+    PGresult *r;
+    rc = DB_RUN(g, &r, &st_calls_create, new_room(g->a), g->user_id, v[0].s, v[1].text, v[2].text, v[3].text,
+                cfg.video_base_url);
+    if (rc)
+        return rc;
     if (PQntuples(r) != 1)
         return gctx_fail(g, R_ERR, "Internal error");
     const char *call = arena_strdup(g->a, db_val(r, 0, 0));
-    if (db_commit(g) != R_SUCCESS)
-        return g->res;
+    rc = db_commit(g);
+    if (rc)
+        return rc;
     *json = call;
     return R_SUCCESS;
 }
@@ -82,11 +81,7 @@ STMT(st_calls_upcoming,
 
 enum result calls_upcoming(struct gctx *g, const char **json)
 {
-    PGresult *r = DBQ(g, &st_calls_upcoming, g->user_id, cfg.video_base_url);
-    if (!r)
-        return g->res;
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    return DB_ONE(g, json, NULL, &st_calls_upcoming, g->user_id, cfg.video_base_url);
 }
 
 STMT(st_calls_history,
@@ -97,13 +92,11 @@ STMT(st_calls_history,
 enum result calls_history(struct gctx *g, const char *limit_s, const char **json)
 {
     long limit;
-    if (query_long(g, "limit", limit_s, 20, 1, 100, &limit) != R_SUCCESS)
-        return g->res;
-    PGresult *r = DBQ(g, &st_calls_history, g->user_id, cfg.video_base_url, arena_sprintf(g->a, "%ld", limit));
-    if (!r)
-        return g->res;
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    enum result rc = query_long(g, "limit", limit_s, 20, 1, 100, &limit);
+    if (rc)
+        return rc;
+    return DB_ONE(g, json, NULL, &st_calls_history, g->user_id, cfg.video_base_url,
+                  arena_sprintf(g->a, "%ld", limit));
 }
 
 /* One statement tells the three cases apart: not a participant (no row), already
@@ -118,9 +111,10 @@ enum result calls_end(struct gctx *g, const char *call_id, const char **json)
 {
     if (!call_id || !valid_uuid(call_id))
         return gctx_fail(g, R_NOTFOUND, "Call not found");
-    PGresult *r = DBQ(g, &st_calls_end, call_id, g->user_id, cfg.video_base_url);
-    if (!r)
-        return g->res;
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_calls_end, call_id, g->user_id, cfg.video_base_url);
+    if (rc)
+        return rc;
     if (db_ll(r, 0, 0) != 1)
         return gctx_fail(g, R_NOTFOUND, "Call not found");
     if (!db_val(r, 0, 1))
@@ -129,24 +123,9 @@ enum result calls_end(struct gctx *g, const char *call_id, const char **json)
     return R_SUCCESS;
 }
 
-/* reminder_sent_at is claimed in the same statement that writes the notifications,
- * under the cron job's advisory lock: a call is reminded exactly once. */
-STMT(st_calls_remind,
-     "WITH v AS (UPDATE video_calls SET reminder_sent_at = now()"
-     "           WHERE scheduled_at IS NOT NULL AND reminder_sent_at IS NULL AND ended_at IS NULL"
-     "           AND scheduled_at > now() AND scheduled_at <= now() + interval '15 minutes' RETURNING *),"
-     " n AS (SELECT notify(u, 'call_reminder', 'Your call starts soon',"
-     "              'Starts at ' || iso(v.scheduled_at),"
-     "              jsonb_build_object('call_id', v.id, 'scheduled_at', iso(v.scheduled_at),"
-     "                                 'join_url', $1::text || v.room_id))"
-     "       FROM v, unnest(v.participant_ids) u)"
-     " SELECT json_build_object('calls', (SELECT count(*) FROM v), 'notifications', (SELECT count(*) FROM n))");
-
+/* st_calls_remind (lib/sql/calls.sql) claims the calls and writes the notifications in
+ * one statement: each call is reminded exactly once. */
 enum result calls_remind(struct gctx *g, const char **json)
 {
-    PGresult *r = DBQ(g, &st_calls_remind, cfg.video_base_url);
-    if (!r)
-        return g->res;
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    return DB_ONE(g, json, NULL, &st_calls_remind, cfg.video_base_url);
 }

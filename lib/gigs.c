@@ -1,21 +1,18 @@
-/* gigs.c — gig lifecycle, search and bookmarks. Reads render JSON in PostgreSQL
- * (gig_json with the poster joined, never N+1). Every change to `active` takes one unit
- * of the monthly quota through post_usage_take() in the same transaction as the change,
- * so a rollback returns it and concurrent posts by one user cannot overshoot. */
+/* gigs.c — gig lifecycle, bookmarks and usage (search is gigs_search.c, recommendations
+ * gigs_recommend.c). Reads render JSON in PostgreSQL (gig_json with the poster joined,
+ * never N+1). Every change to `active` takes one unit of the monthly quota through
+ * post_usage_take() in the same transaction as the change, so a rollback returns it and
+ * concurrent posts by one user cannot overshoot. */
 #include "gigs.h"
-#include "buf.h"
 #include "db.h"
-#include "log.h"
 #include "market.h"
 #include "validate.h"
 #include "sql_gigs.h"
 #include "util.h"
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+const char *const gigs_location_types[] = {"remote", "onsite", "hybrid", NULL};
 static const char *const budget_types[] = {"fixed", "hourly", NULL};
-static const char *const location_types[] = {"remote", "onsite", "hybrid", NULL};
 static const char *const create_statuses[] = {"draft", "active", NULL};
 static const char *const all_statuses[] = {"draft", "active", "paused", "closed", "filled", NULL};
 
@@ -33,7 +30,7 @@ static const struct vfield gig_fields[GF_N] = {
     [GF_BMIN] = {.name = "budget_min", .type = V_MONEY, .nullable = true, .min = 0, .max = 100000000},
     [GF_BMAX] = {.name = "budget_max", .type = V_MONEY, .nullable = true, .min = 0, .max = 100000000},
     [GF_DURATION] = {.name = "duration", .type = V_STRING, .nullable = true, .max = 100},
-    [GF_LTYPE] = {.name = "location_type", .type = V_ENUM, .required = true, .options = location_types},
+    [GF_LTYPE] = {.name = "location_type", .type = V_ENUM, .required = true, .options = gigs_location_types},
     [GF_LOCATION] = {.name = "location", .type = V_STRING, .nullable = true, .max = 200},
     [GF_STATUS] = {.name = "status", .type = V_ENUM, .options = create_statuses},
 };
@@ -56,12 +53,12 @@ static enum result budget_check(struct gctx *g, const struct vvalue *v)
     return R_SUCCESS;
 }
 
-/* A failed write: the budget range constraint becomes a field error. */
-static enum result write_failed(struct gctx *g)
+/* The result of a write: the budget range constraint becomes a field error. */
+static enum result write_result(struct gctx *g, enum result rc)
 {
-    if (g->res == R_INVALID && db_violated(g, "gigs_budget_range"))
+    if (rc == R_INVALID && db_violated(g, "gigs_budget_range"))
         return gctx_fail_field(g, "budget_max", "must be at least budget_min");
-    return g->res;
+    return rc;
 }
 
 STMT(st_quota_take, "SELECT post_usage_take($1)");
@@ -69,9 +66,10 @@ STMT(st_quota_take, "SELECT post_usage_take($1)");
 /* Takes one activation from the caller's monthly quota (inside a transaction). */
 static enum result quota_take(struct gctx *g)
 {
-    PGresult *r = DBQ(g, &st_quota_take, g->user_id);
-    if (!r)
-        return g->res;
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_quota_take, g->user_id);
+    if (rc)
+        return rc;
     if (!db_bool(r, 0, 0))
         return gctx_fail(g, R_LIMIT, "The free plan allows 10 gig posts a month; upgrade to Pro for unlimited posts");
     return R_SUCCESS;
@@ -87,25 +85,27 @@ STMT(st_gig_insert,
 enum result gigs_create(struct gctx *g, const cJSON *body, const char **json)
 {
     struct vvalue v[GF_N];
-    if (validate(g, body, gig_fields, v) != R_SUCCESS || budget_check(g, v) != R_SUCCESS)
-        return g->res;
+    enum result rc = validate(g, body, gig_fields, v);
+    if (!rc)
+        rc = budget_check(g, v);
+    if (rc)
+        return rc;
     const char *status = v[GF_STATUS].s ? v[GF_STATUS].s : "active";
-    if (db_begin(g) != R_SUCCESS)
-        return g->res;
-    if (!strcmp(status, "active") && quota_take(g) != R_SUCCESS)
-        goto fail;
-    PGresult *r = DBQ(g, &st_gig_insert, g->user_id, v[GF_TITLE].text, v[GF_DESC].text, v[GF_CATEGORY].text,
-                      v[GF_SKILLS].text, v[GF_TOOLS].text, v[GF_BTYPE].text, v[GF_BMIN].text, v[GF_BMAX].text,
-                      v[GF_DURATION].text, v[GF_LTYPE].text, v[GF_LOCATION].text, status);
-    if (!r) {
-        write_failed(g);
-        goto fail;
-    }
-    *json = db_val(r, 0, 0);
-    return db_commit(g);
-fail:
-    db_rollback(g);
-    return g->res;
+    rc = db_begin(g);
+    if (rc)
+        return rc;
+    if (!strcmp(status, "active") && (rc = quota_take(g)))
+        goto out;
+    rc = DB_ONE(g, json, "Profile not found", &st_gig_insert, g->user_id, v[GF_TITLE].text, v[GF_DESC].text,
+                v[GF_CATEGORY].text, v[GF_SKILLS].text, v[GF_TOOLS].text, v[GF_BTYPE].text, v[GF_BMIN].text,
+                v[GF_BMAX].text, v[GF_DURATION].text, v[GF_LTYPE].text, v[GF_LOCATION].text, status);
+    if ((rc = write_result(g, rc)))
+        goto out;
+    rc = db_commit(g);
+out:
+    if (rc)
+        db_rollback(g);
+    return rc;
 }
 
 STMT(st_gig_view,
@@ -117,33 +117,27 @@ enum result gigs_get(struct gctx *g, const char *id, const char **json)
 {
     if (!market_id(id))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
-    PGresult *r = DBQ(g, &st_gig_view, id, g->user_id);
-    if (!r)
-        return g->res;
-    if (PQntuples(r) != 1)
-        return gctx_fail(g, R_NOTFOUND, "Gig not found");
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    return DB_ONE(g, json, "Gig not found", &st_gig_view, id, g->user_id);
 }
 
 enum result gigs_update(struct gctx *g, const char *id, const cJSON *body, const char **json)
 {
     struct vvalue v[GF_STATUS];
-    if (validate_n(g, body, patch_fields(), GF_STATUS, v) != R_SUCCESS || budget_check(g, v) != R_SUCCESS)
-        return g->res;
+    enum result rc = validate_n(g, body, patch_fields(), GF_STATUS, v);
+    if (!rc)
+        rc = budget_check(g, v);
+    if (rc)
+        return rc;
     if (!market_id(id))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
-#define P(i) (v[i].present ? "true" : "false"), v[i].text
-    PGresult *r = DBQ(g, &st_gig_update, id, g->user_id, P(GF_TITLE), P(GF_DESC), P(GF_CATEGORY), P(GF_SKILLS),
-                      P(GF_TOOLS), P(GF_BTYPE), P(GF_BMIN), P(GF_BMAX), P(GF_DURATION), P(GF_LTYPE),
-                      P(GF_LOCATION));
-#undef P
-    if (!r)
-        return write_failed(g);
-    if (PQntuples(r) != 1)
-        return gctx_fail(g, R_NOTFOUND, "Gig not found");
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    /* Each field goes as (was it sent, its value): st_gig_update keeps the columns not sent. */
+#define GIGS_SENT(i) (v[i].present ? "true" : "false"), v[i].text
+    rc = DB_ONE(g, json, "Gig not found", &st_gig_update, id, g->user_id, GIGS_SENT(GF_TITLE), GIGS_SENT(GF_DESC),
+                GIGS_SENT(GF_CATEGORY), GIGS_SENT(GF_SKILLS), GIGS_SENT(GF_TOOLS), GIGS_SENT(GF_BTYPE),
+                GIGS_SENT(GF_BMIN), GIGS_SENT(GF_BMAX), GIGS_SENT(GF_DURATION), GIGS_SENT(GF_LTYPE),
+                GIGS_SENT(GF_LOCATION));
+#undef GIGS_SENT
+    return write_result(g, rc);
 }
 
 STMT(st_gig_delete, "DELETE FROM gigs WHERE id = $1 AND poster_id = $2 RETURNING id");
@@ -152,12 +146,8 @@ enum result gigs_delete(struct gctx *g, const char *id)
 {
     if (!market_id(id))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
-    PGresult *r = DBQ(g, &st_gig_delete, id, g->user_id);
-    if (!r)
-        return g->res;
-    if (PQntuples(r) != 1)
-        return gctx_fail(g, R_NOTFOUND, "Gig not found");
-    return R_SUCCESS;
+    const char *deleted;
+    return DB_ONE(g, &deleted, "Gig not found", &st_gig_delete, id, g->user_id);
 }
 
 /* The legal status graph: drafts publish or close; live gigs pause, close or fill;
@@ -190,43 +180,44 @@ STMT(st_gig_reject_open,
      "        jsonb_build_object('application_id', id, 'gig_id', $1::uuid, 'status', 'rejected'))) FROM rej");
 STMT(st_gig_render, "SELECT gig_json(g, p) FROM gigs g JOIN profiles p ON p.id = g.poster_id WHERE g.id = $1");
 
+/* Moves the locked gig from `from` to `to` with the transition's side effects. */
+static enum result transition(struct gctx *g, const char *id, const char *from, const char *to)
+{
+    if (!transition_ok(from, to))
+        return gctx_fail_field(g, "status", arena_sprintf(g->a, "cannot change from %s to %s", from, to));
+    enum result rc = R_SUCCESS;
+    if (!strcmp(to, "active") && (rc = quota_take(g)))
+        return rc;
+    PGresult *r;
+    if ((rc = DB_RUN(g, &r, &st_gig_set_status, id, to)))
+        return rc;
+    if (!strcmp(to, "filled") || !strcmp(to, "closed"))
+        rc = DB_RUN(g, &r, &st_gig_reject_open, id);
+    return rc;
+}
+
 enum result gigs_set_status(struct gctx *g, const char *id, const cJSON *body, const char **json)
 {
     struct vvalue v[1];
-    if (validate(g, body, status_fields, v) != R_SUCCESS)
-        return g->res;
+    enum result rc = validate(g, body, status_fields, v);
+    if (rc)
+        return rc;
     if (!market_id(id))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
-    const char *to = v[0].s;
-    if (db_begin(g) != R_SUCCESS)
-        return g->res;
-    PGresult *r = DBQ(g, &st_gig_lock, id, g->user_id);
-    if (!r)
-        goto fail;
-    if (PQntuples(r) != 1) {
-        gctx_fail(g, R_NOTFOUND, "Gig not found");
-        goto fail;
-    }
-    const char *from = arena_strdup(g->a, db_val(r, 0, 0));
-    if (strcmp(from, to)) {
-        if (!transition_ok(from, to)) {
-            gctx_fail_field(g, "status", arena_sprintf(g->a, "cannot change from %s to %s", from, to));
-            goto fail;
-        }
-        if (!strcmp(to, "active") && quota_take(g) != R_SUCCESS)
-            goto fail;
-        if (!DBQ(g, &st_gig_set_status, id, to))
-            goto fail;
-        if ((!strcmp(to, "filled") || !strcmp(to, "closed")) && !DBQ(g, &st_gig_reject_open, id))
-            goto fail;
-    }
-    if (!(r = DBQ(g, &st_gig_render, id)))
-        goto fail;
-    *json = db_val(r, 0, 0);
-    return db_commit(g);
-fail:
-    db_rollback(g);
-    return g->res;
+    const char *to = v[0].s, *from;
+    if ((rc = db_begin(g)))
+        return rc;
+    if ((rc = DB_ONE(g, &from, "Gig not found", &st_gig_lock, id, g->user_id)))
+        goto out;
+    if (strcmp(from, to) && (rc = transition(g, id, arena_strdup(g->a, from), to)))
+        goto out;
+    if ((rc = DB_ONE(g, json, "Gig not found", &st_gig_render, id)))
+        goto out;
+    rc = db_commit(g);
+out:
+    if (rc)
+        db_rollback(g);
+    return rc;
 }
 
 STMT(st_gigs_mine,
@@ -235,229 +226,7 @@ STMT(st_gigs_mine,
 
 enum result gigs_mine(struct gctx *g, const char **json)
 {
-    PGresult *r = DBQ(g, &st_gigs_mine, g->user_id);
-    if (!r)
-        return g->res;
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
-}
-
-/* ---- search ----
- * Each combination of present filters gets its own statement text (built only from the
- * fixed fragments below, values always bound as $n), prepared once per connection.
- * Absent filters are then absent from the SQL, so each variant plans with its indexes
- * instead of a generic `($n IS NULL OR ...)` plan that can use none. */
-
-enum { SF_SEARCH, SF_CATEGORY, SF_SKILLS, SF_TOOLS, SF_BMIN, SF_BMAX, SF_LTYPE, SF_POSTED, SF_N };
-
-static const char *const search_conds[SF_N] = {
-    [SF_SEARCH] = "g.search_tsv @@ websearch_to_tsquery('english', $%d)",
-    [SF_CATEGORY] = "g.category = $%d",
-    [SF_SKILLS] = "g.skills_required && $%d::text[]",
-    [SF_TOOLS] = "g.ai_tools_preferred && $%d::text[]",
-    [SF_BMIN] = "coalesce(g.budget_max, g.budget_min) >= $%d::bigint",
-    [SF_BMAX] = "coalesce(g.budget_min, g.budget_max) <= $%d::bigint",
-    [SF_LTYPE] = "g.location_type = $%d",
-    [SF_POSTED] = "g.created_at >= now() - $%d::interval",
-};
-
-#define SEARCH_VARIANTS (1 << (SF_N + 1))
-static struct stmt search_stmts[SEARCH_VARIANTS];
-
-static struct stmt *search_stmt(unsigned mask, bool by_budget)
-{
-    unsigned key = mask | (by_budget ? 1u << SF_N : 0);
-    struct stmt *s = &search_stmts[key];
-    if (s->sql)
-        return s;
-    /* Built once per process from constant fragments; kept for the process's life. */
-    char where[1024];
-    int n = snprintf(where, sizeof where, "g.status = 'active'");
-    int param = 3;
-    for (int i = 0; i < SF_N; i++) {
-        if (!(mask & (1u << i)))
-            continue;
-        /* Each fragment holds one "$%d": split there rather than use it as a format. */
-        const char *at = strstr(search_conds[i], "%d");
-        n += snprintf(where + n, sizeof where - (size_t)n, " AND %.*s%d%s", (int)(at - search_conds[i]),
-                      search_conds[i], param++, at + 2);
-    }
-    const char *order = by_budget ? "g.budget_max DESC NULLS LAST, g.created_at DESC, g.id DESC"
-                                  : "g.created_at DESC, g.id DESC";
-    /* Unfiltered: the exact total comes from the per-status counters (sql/002). */
-    char count[1100];
-    if (mask)
-        snprintf(count, sizeof count, "SELECT count(*) FROM gigs g WHERE %s", where);
-    else
-        snprintf(count, sizeof count, "SELECT coalesce(sum(n), 0) FROM gig_counts WHERE status = 'active'");
-    char *sql = NULL;
-    if (asprintf(&sql,
-                 "SELECT (%s),"
-                 " (SELECT coalesce(json_agg(gig_json(s.g, p) ORDER BY s.rn), '[]')"
-                 "  FROM (SELECT x.g, row_number() OVER () AS rn"
-                 "        FROM (SELECT g FROM gigs g WHERE %s ORDER BY %s LIMIT $1::int OFFSET $2::int) x) s"
-                 "  JOIN profiles p ON p.id = (s.g).poster_id)",
-                 count, where, order) < 0)
-        return NULL;
-    char *name = NULL;
-    if (asprintf(&name, "st_gig_search_%u", key) < 0) {
-        free(sql);
-        return NULL;
-    }
-    s->name = name;
-    s->sql = sql;
-    s->prepared_gen = 0;
-    return s;
-}
-
-/* "a, b,c" → a PostgreSQL text[] literal of trimmed, non-empty items; NULL + field error if bad. */
-static const char *csv_param(struct gctx *g, const char *field, const char *s)
-{
-    const char *items[21];
-    int n = 0;
-    char *copy = arena_strdup(g->a, s);
-    char *save = NULL;
-    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        while (*t == ' ' || *t == '\t')
-            t++;
-        char *e = t + strlen(t);
-        while (e > t && (e[-1] == ' ' || e[-1] == '\t'))
-            *--e = '\0';
-        if (!*t)
-            continue;
-        if (n == 20) {
-            gctx_fail_field(g, field, "must list at most 20 items");
-            return NULL;
-        }
-        if (!valid_utf8(t) || utf8_chars(t) > 50) {
-            gctx_fail_field(g, field, "items must be at most 50 characters");
-            return NULL;
-        }
-        items[n++] = t;
-    }
-    if (n == 0) {
-        gctx_fail_field(g, field, "must list at least one item");
-        return NULL;
-    }
-    return pg_text_array(g->a, items, n);
-}
-
-static const char *text_param(struct gctx *g, const char *field, const char *s, size_t max)
-{
-    if (!valid_utf8(s) || utf8_chars(s) > max) {
-        gctx_fail_field(g, field, arena_sprintf(g->a, "must be at most %zu characters", max));
-        return NULL;
-    }
-    if (!*s) {
-        gctx_fail_field(g, field, "must not be empty");
-        return NULL;
-    }
-    return s;
-}
-
-/* Broad searches build GIN bitmaps of 10k-100k+ entries (one common skill or tool alone
- * matches ~90k active gigs at a million); at the default 4 MB work_mem such bitmaps go
- * lossy and every row of every page is rechecked (with the two-bitmap AND of sql/002's
- * indexes: 300 ms instead of 40). Raised once per connection (the setting lives in the
- * session). Custom plans are forced too: after five executions a prepared statement may
- * switch to a generic plan, which cannot see how many gigs the bound words and skills
- * match; for the broad search it sorted all 14,790 matches for the page (31 ms) instead
- * of walking (status, created_at) until 20 match (2 ms). Session settings, so they also
- * apply to the connection's later statements (the recommendations rely on custom plans
- * for the same reason; planning a PK lookup each time costs well under a millisecond). */
-STMT(st_gig_search_mem,
-     "SELECT set_config('work_mem', '32MB', false), set_config('plan_cache_mode', 'force_custom_plan', false)");
-
-static enum result search_session(struct gctx *g)
-{
-    static unsigned done_gen;
-    if (done_gen == g->db->gen && g->db->conn)
-        return R_SUCCESS;
-    if (!DBQ0(g, &st_gig_search_mem))
-        return g->res;
-    done_gen = g->db->gen;
-    return R_SUCCESS;
-}
-
-enum result gigs_search(struct gctx *g, const struct gig_query *q, const char **json)
-{
-    const char *vals[SF_N] = {0};
-    unsigned mask = 0;
-    bool bad = false;
-    struct paging pg;
-    if (!market_paging(g, q->page, q->limit, &pg))
-        bad = true;
-#define TAKE(i, expr)                                                                                          \
-    do {                                                                                                       \
-        if ((vals[i] = (expr)) != NULL)                                                                        \
-            mask |= 1u << (i);                                                                                 \
-        else                                                                                                   \
-            bad = true;                                                                                        \
-    } while (0)
-    if (q->search)
-        TAKE(SF_SEARCH, text_param(g, "search", q->search, 200));
-    if (q->category)
-        TAKE(SF_CATEGORY, text_param(g, "category", q->category, 100));
-    if (q->skills)
-        TAKE(SF_SKILLS, csv_param(g, "skills", q->skills));
-    if (q->ai_tools)
-        TAKE(SF_TOOLS, csv_param(g, "ai_tools", q->ai_tools));
-    long long bmin = 0, bmax = 0;
-    if (q->budget_min)
-        TAKE(SF_BMIN, market_money_param(g, "budget_min", q->budget_min, &bmin));
-    if (q->budget_max)
-        TAKE(SF_BMAX, market_money_param(g, "budget_max", q->budget_max, &bmax));
-    if ((mask & (1u << SF_BMIN)) && (mask & (1u << SF_BMAX)) && bmin > bmax) {
-        gctx_fail_field(g, "budget_max", "must be at least budget_min");
-        bad = true;
-    }
-    if (q->location_type) {
-        const char *lt = NULL;
-        for (const char *const *o = location_types; *o; o++)
-            if (!strcmp(*o, q->location_type))
-                lt = *o;
-        if (!lt)
-            gctx_fail_field(g, "location_type", "must be one of: remote onsite hybrid");
-        TAKE(SF_LTYPE, lt);
-    }
-    if (q->posted_within) {
-        const char *iv = !strcmp(q->posted_within, "day")     ? "1 day"
-                         : !strcmp(q->posted_within, "week")  ? "7 days"
-                         : !strcmp(q->posted_within, "month") ? "1 month"
-                                                              : NULL;
-        if (!iv)
-            gctx_fail_field(g, "posted_within", "must be one of: day week month");
-        TAKE(SF_POSTED, iv);
-    }
-#undef TAKE
-    bool by_budget = false;
-    if (q->sort) {
-        if (!strcmp(q->sort, "budget"))
-            by_budget = true;
-        else if (strcmp(q->sort, "newest")) {
-            gctx_fail_field(g, "sort", "must be one of: newest budget");
-            bad = true;
-        }
-    }
-    if (bad)
-        return gctx_fail(g, R_INVALID, "Validation failed");
-    if (search_session(g) != R_SUCCESS)
-        return g->res;
-    struct stmt *s = search_stmt(mask, by_budget);
-    if (!s)
-        return gctx_fail(g, R_ERR, "Internal error");
-    const char *params[2 + SF_N];
-    int n = 0;
-    params[n++] = pg.limit_s;
-    params[n++] = pg.offset_s;
-    for (int i = 0; i < SF_N; i++)
-        if (mask & (1u << i))
-            params[n++] = vals[i];
-    PGresult *r = db_query(g, s, n, params);
-    if (!r)
-        return g->res;
-    *json = market_paginated(g, &pg, db_val(r, 0, 1), db_ll(r, 0, 0));
-    return R_SUCCESS;
+    return DB_ONE(g, json, NULL, &st_gigs_mine, g->user_id);
 }
 
 /* ---- bookmarks ---- */
@@ -475,9 +244,10 @@ enum result gigs_save(struct gctx *g, const char *id, bool save)
 {
     if (!market_id(id))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
-    PGresult *r = DBQ(g, save ? &st_gig_save : &st_gig_unsave, g->user_id, id);
-    if (!r)
-        return g->res;
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, save ? &st_gig_save : &st_gig_unsave, g->user_id, id);
+    if (rc)
+        return rc;
     if (db_ll(r, 0, 0) == 0)
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
     return R_SUCCESS;
@@ -490,68 +260,12 @@ STMT(st_gigs_saved,
 
 enum result gigs_saved(struct gctx *g, const char **json)
 {
-    PGresult *r = DBQ(g, &st_gigs_saved, g->user_id);
-    if (!r)
-        return g->res;
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    return DB_ONE(g, json, NULL, &st_gigs_saved, g->user_id);
 }
 
 STMT(st_gigs_usage, "SELECT usage_json($1)");
 
 enum result gigs_usage(struct gctx *g, const char **json)
 {
-    PGresult *r = DBQ(g, &st_gigs_usage, g->user_id);
-    if (!r)
-        return g->res;
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
-}
-
-/* ---- recommendations ----
- * Candidates: active gigs (not the caller's) sharing at least one skill or tool with the
- * profile — or, for an empty profile, all active gigs — posted in the last 180 days,
- * newest 500 only, so the ranking
- * never sorts an unbounded set. The profile's arrays are bound as parameters (not joined)
- * so the planner sees them: a rare skill plans as a GIN bitmap, a common one as a walk
- * down (status, created_at) that stops at 500. Score: 3 per shared skill, 2 per shared
- * tool, up to 2 for a budget that meets the hourly rate, up to 2 for recency (~a week). */
-STMT(st_gigs_rec_profile, "SELECT skills, ai_tools, hourly_rate FROM profiles WHERE id = $1");
-STMT(st_gigs_recommended,
-     "WITH cand AS (SELECT g FROM gigs g WHERE g.status = 'active' AND g.poster_id <> $1"
-     "          AND g.created_at > now() - interval '180 days'"
-     "          AND (cardinality($2::text[]) + cardinality($3::text[]) = 0"
-     "               OR g.skills_required && $2::text[] OR g.ai_tools_preferred && $3::text[])"
-     "          ORDER BY g.created_at DESC LIMIT 500),"
-     " scored AS (SELECT c.g,"
-     "   3 * cardinality(ARRAY(SELECT unnest((c.g).skills_required) INTERSECT SELECT unnest($2::text[])))"
-     " + 2 * cardinality(ARRAY(SELECT unnest((c.g).ai_tools_preferred) INTERSECT SELECT unnest($3::text[])))"
-     " + CASE WHEN $4::bigint IS NULL OR (c.g).budget_max IS NULL THEN 0"
-     "        WHEN (c.g).budget_type = 'hourly' AND (c.g).budget_max >= $4::bigint THEN 2"
-     "        WHEN (c.g).budget_type = 'hourly' THEN 2.0 * (c.g).budget_max / greatest($4::bigint, 1)"
-     "        ELSE 1 END"
-     " + 2.0 / (1 + extract(epoch FROM now() - (c.g).created_at) / 604800) AS score"
-     "   FROM cand c)"
-     " SELECT (SELECT count(*) FROM cand),"
-     "  (SELECT coalesce(json_agg((gig_json(s.g, p)::jsonb || jsonb_build_object('match_score', round(s.score, 2)))"
-     "                            ORDER BY s.score DESC, (s.g).created_at DESC), '[]')"
-     "   FROM (SELECT * FROM scored ORDER BY score DESC, (g).created_at DESC LIMIT $5::int OFFSET $6::int) s"
-     "   JOIN profiles p ON p.id = (s.g).poster_id)");
-
-enum result gigs_recommended(struct gctx *g, const char *page, const char *limit, const char **json)
-{
-    struct paging pg;
-    if (!market_paging(g, page, limit, &pg))
-        return R_INVALID;
-    PGresult *me = DBQ(g, &st_gigs_rec_profile, g->user_id);
-    if (!me)
-        return g->res;
-    if (PQntuples(me) != 1)
-        return gctx_fail(g, R_NOTFOUND, "Profile not found");
-    PGresult *r = DBQ(g, &st_gigs_recommended, g->user_id, db_val(me, 0, 0), db_val(me, 0, 1), db_val(me, 0, 2),
-                      pg.limit_s, pg.offset_s);
-    if (!r)
-        return g->res;
-    *json = market_paginated(g, &pg, db_val(r, 0, 1), db_ll(r, 0, 0));
-    return R_SUCCESS;
+    return DB_ONE(g, json, NULL, &st_gigs_usage, g->user_id);
 }

@@ -1,7 +1,10 @@
-/* gigs.h — gigs: create (with the free plan's monthly quota), read (counts a view),
- * edit, delete, status transitions, search, bookmarks, usage, recommendations. */
+/* gigs.h — the gig module, in three files: lifecycle (gigs.c: create with the free
+ * plan's monthly quota, read (counts a view), edit, delete, status transitions, the
+ * caller's gigs, bookmarks, usage), search (gigs_search.c) and recommendations
+ * (gigs_recommend.c). Every returned *json is JSON text in g's arena. */
 #ifndef GIGD_GIGS_H
 #define GIGD_GIGS_H
+#include <stdbool.h>
 #include <cjson/cJSON.h>
 #include "gctx.h"
 
@@ -11,23 +14,43 @@ struct gig_query {
         *posted_within, *sort, *page, *limit;
 };
 
-/* Every returned *json is JSON text in g's arena. */
+/* ---- lifecycle (gigs.c) ---- */
+
+/* GigInput → the Gig (201); status "active" (the default) takes a quota unit (R_LIMIT
+ * when the free plan's month is used up). */
 enum result gigs_create(struct gctx *g, const cJSON *body, const char **json);
 /* A gig with poster; drafts only for their poster (else R_NOTFOUND); counts a view. */
 enum result gigs_get(struct gctx *g, const char *id, const char **json);
+/* Partial GigInput by the poster → the updated Gig; others' gigs are R_NOTFOUND. */
 enum result gigs_update(struct gctx *g, const char *id, const cJSON *body, const char **json);
+/* Deletes one of the caller's gigs; others' gigs are R_NOTFOUND. */
 enum result gigs_delete(struct gctx *g, const char *id);
 /* {status}: legal transitions only; → active takes a quota unit; → filled/closed rejects
  * undecided applications and notifies each applicant. */
 enum result gigs_set_status(struct gctx *g, const char *id, const cJSON *body, const char **json);
+/* The caller's gigs, every status, newest first. */
 enum result gigs_mine(struct gctx *g, const char **json);
-/* Paginated active gigs matching q; bad parameters are R_INVALID naming each. */
-enum result gigs_search(struct gctx *g, const struct gig_query *q, const char **json);
+/* Bookmarks (save = true) or un-bookmarks a gig the caller may see; idempotent. */
 enum result gigs_save(struct gctx *g, const char *id, bool save);
+/* The caller's bookmarked gigs, most recently saved first. */
 enum result gigs_saved(struct gctx *g, const char **json);
 /* {posts_used, posts_limit, can_post} */
 enum result gigs_usage(struct gctx *g, const char **json);
-/* Paginated active gigs ranked for the caller. */
+
+/* The accepted location_type values, NULL-terminated (GigInput and the search filter). */
+extern const char *const gigs_location_types[];
+
+/* ---- search (gigs_search.c) ---- */
+
+/* Paginated active gigs matching q; bad parameters are R_INVALID naming each. */
+enum result gigs_search(struct gctx *g, const struct gig_query *q, const char **json);
+/* Session settings the search and recommendation plans need (work_mem, custom plans),
+ * applied once per database connection. */
+enum result gigs_plan_settings(struct gctx *g);
+
+/* ---- recommendations (gigs_recommend.c) ---- */
+
+/* Paginated active gigs ranked for the caller (with match_score). */
 enum result gigs_recommended(struct gctx *g, const char *page, const char *limit, const char **json);
 
 #endif

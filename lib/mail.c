@@ -15,7 +15,8 @@ STMT(st_mail_enqueue, "INSERT INTO mail_outbox (to_addr, subject, body) VALUES (
 
 enum result mail_enqueue(struct gctx *g, const char *to, const char *subject, const char *text)
 {
-    return DBQ(g, &st_mail_enqueue, to, subject, text) ? R_SUCCESS : g->res;
+    PGresult *r;
+    return DB_RUN(g, &r, &st_mail_enqueue, to, subject, text);
 }
 
 STMT(st_mail_claim,
@@ -109,22 +110,30 @@ static int smtp_send(arena *a, const char *to, const char *subject, const char *
     return 0;
 }
 
+/* Sends claimed row i and records the outcome: sent, or retried later with the error. */
+static enum result deliver_one(struct gctx *g, PGresult *claim, int i)
+{
+    const char *id = db_val(claim, i, 0), *to = db_val(claim, i, 1);
+    char err[256];
+    PGresult *r;
+    if (smtp_send(g->a, to, db_val(claim, i, 2), db_val(claim, i, 3), err, sizeof err) == 0) {
+        log_info("mail %s sent to %s", id, to);
+        return DB_RUN(g, &r, &st_mail_sent, id);
+    }
+    log_warn("mail %s to %s failed (attempt %s): %s", id, to, db_val(claim, i, 4), err);
+    return DB_RUN(g, &r, &st_mail_retry, id, err);
+}
+
+/* Stops at the first outcome it cannot record: with the database gone, mailing on would
+ * only send more mails that are sent again once their lease expires. */
 int mail_deliver_batch(struct gctx *g, int batch)
 {
-    PGresult *r = DBQ(g, &st_mail_claim, arena_sprintf(g->a, "%d", batch));
-    if (!r)
+    PGresult *claim;
+    if (DB_RUN(g, &claim, &st_mail_claim, arena_sprintf(g->a, "%d", batch)))
         return -1;
-    int n = PQntuples(r);
-    for (int i = 0; i < n; i++) {
-        const char *id = db_val(r, i, 0);
-        char err[256];
-        if (smtp_send(g->a, db_val(r, i, 1), db_val(r, i, 2), db_val(r, i, 3), err, sizeof err) == 0) {
-            DBQ(g, &st_mail_sent, id);
-            log_info("mail %s sent to %s", id, db_val(r, i, 1));
-        } else {
-            log_warn("mail %s to %s failed (attempt %s): %s", id, db_val(r, i, 1), db_val(r, i, 4), err);
-            DBQ(g, &st_mail_retry, id, err);
-        }
-    }
+    int n = PQntuples(claim);
+    for (int i = 0; i < n; i++)
+        if (deliver_one(g, claim, i))
+            return -1;
     return n;
 }

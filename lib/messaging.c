@@ -7,6 +7,7 @@
 #include "db.h"
 #include "log.h"
 #include "realtime.h"
+#include "sql_messaging.h"
 #include "validate.h"
 #include <ctype.h>
 #include <sodium.h>
@@ -30,14 +31,11 @@ STMT(st_msg_is_participant,
 
 enum result messaging_check_participant(struct gctx *g, const char *conv_id)
 {
-    if (check_id(g, conv_id) != R_SUCCESS)
-        return g->res;
-    PGresult *r = DBQ(g, &st_msg_is_participant, conv_id, g->user_id);
-    if (!r)
-        return g->res;
-    if (PQntuples(r) != 1)
-        return gctx_fail(g, R_NOTFOUND, "Conversation not found");
-    return R_SUCCESS;
+    enum result rc = check_id(g, conv_id);
+    if (rc)
+        return rc;
+    const char *one;
+    return DB_ONE(g, &one, "Conversation not found", &st_msg_is_participant, conv_id, g->user_id);
 }
 
 /* ---- get or create ---- */
@@ -66,66 +64,46 @@ STMT(st_msg_open_find,
 enum result messaging_open(struct gctx *g, const cJSON *body, const char **json, bool *created)
 {
     struct vvalue v[2];
-    if (validate(g, body, open_fields, v) != R_SUCCESS)
-        return g->res;
+    enum result rc = validate(g, body, open_fields, v);
+    if (rc)
+        return rc;
     if (!strcasecmp(v[0].s, g->user_id))
         return gctx_fail_field(g, "participant_id", "cannot be yourself");
-    PGresult *r = DBQ(g, &st_msg_user_exists, v[0].s, v[1].text);
-    if (!r)
-        return g->res;
+    PGresult *r;
+    rc = DB_RUN(g, &r, &st_msg_user_exists, v[0].s, v[1].text);
+    if (rc)
+        return rc;
     if (!db_bool(r, 0, 1))
         return gctx_fail(g, R_NOTFOUND, "User not found");
     if (!db_bool(r, 0, 0))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
-    r = DBQ(g, &st_msg_open_insert, g->user_id, v[0].s, v[1].text);
-    if (!r)
-        return g->res;
-    if (PQntuples(r) == 1) {
-        *created = true;
-        *json = db_val(r, 0, 0);
-        return R_SUCCESS;
+    rc = DB_RUN(g, &r, &st_msg_open_insert, g->user_id, v[0].s, v[1].text);
+    if (rc)
+        return rc;
+    *created = PQntuples(r) == 1;
+    if (!*created) {
+        rc = DB_RUN(g, &r, &st_msg_open_find, g->user_id, v[0].s, v[1].text);
+        if (rc)
+            return rc;
     }
-    r = DBQ(g, &st_msg_open_find, g->user_id, v[0].s, v[1].text);
-    if (!r)
-        return g->res;
     if (PQntuples(r) != 1) {
         log_error("messaging: conversation neither inserted nor found");
         return gctx_fail(g, R_ERR, "Internal error");
     }
-    *created = false;
     *json = db_val(r, 0, 0);
     return R_SUCCESS;
 }
 
 /* ---- previews ---- */
 
-/* One statement: each correlated subquery is an index probe (messages_page_idx),
- * so the cost grows with the page, not with the history. */
-STMT(st_msg_list,
-     "SELECT coalesce(json_agg(x.j ORDER BY x.last_message_at DESC, x.id DESC), '[]') FROM ("
-     " SELECT c.id, c.last_message_at, json_build_object("
-     "  'id', c.id, 'participant_ids', json_build_array(c.user_a, c.user_b),"
-     "  'participants', (SELECT json_agg(profile_json(p) ORDER BY p.id) FROM profiles p WHERE p.id IN (c.user_a, c.user_b)),"
-     "  'gig_id', c.gig_id, 'gig', gig_embed(c.gig_id),"
-     "  'last_message', (SELECT message_json(m) FROM messages m WHERE m.conversation_id = c.id"
-     "                   ORDER BY m.created_at DESC, m.id DESC LIMIT 1),"
-     "  'unread_count', (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id"
-     "                   AND m.created_at > cp.last_read_at AND m.sender_id <> cp.user_id),"
-     "  'last_message_at', iso(c.last_message_at), 'created_at', iso(c.created_at),"
-     "  'updated_at', iso(c.updated_at)) AS j"
-     " FROM conversation_participants cp JOIN conversations c ON c.id = cp.conversation_id"
-     " WHERE cp.user_id = $1 ORDER BY c.last_message_at DESC, c.id DESC LIMIT $2::int) x");
-
+/* st_msg_list is in lib/sql/messaging.sql: one statement, its cost bounded by the page. */
 enum result messaging_list(struct gctx *g, const char *limit_s, const char **json)
 {
     long limit;
-    if (query_long(g, "limit", limit_s, 50, 1, 100, &limit) != R_SUCCESS)
-        return g->res;
-    PGresult *r = DBQ(g, &st_msg_list, g->user_id, arena_sprintf(g->a, "%ld", limit));
-    if (!r)
-        return g->res;
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    enum result rc = query_long(g, "limit", limit_s, 50, 1, 100, &limit);
+    if (rc)
+        return rc;
+    return DB_ONE(g, json, NULL, &st_msg_list, g->user_id, arena_sprintf(g->a, "%ld", limit));
 }
 
 /* ---- message pages ---- */
@@ -174,42 +152,53 @@ STMT(st_msg_page,
      " ORDER BY m.created_at DESC, m.id DESC LIMIT $4::int");
 STMT(st_msg_count, "SELECT count(*) FROM messages WHERE conversation_id = $1");
 
+/* {data, next_cursor, hasMore, limit, total} from a page fetched with limit + 1 rows
+ * (the extra row only tells that there is more). */
+static const char *page_json(arena *a, PGresult *page, const char *total, long limit)
+{
+    int n = PQntuples(page);
+    bool more = n > limit;
+    if (more)
+        n = (int)limit;
+    struct buf b;
+    buf_init(&b, a, 1024 + (size_t)n * 512);
+    buf_puts(&b, "{\"data\":[");
+    for (int i = 0; i < n; i++) {
+        if (i)
+            buf_putc(&b, ',');
+        buf_puts(&b, db_val(page, i, 0));
+    }
+    buf_puts(&b, "],\"next_cursor\":");
+    if (more)
+        buf_json_str(&b, cursor_encode(a, db_val(page, n - 1, 1), db_val(page, n - 1, 2)));
+    else
+        buf_puts(&b, "null");
+    buf_printf(&b, ",\"hasMore\":%s,\"limit\":%ld,\"total\":%s}", more ? "true" : "false", limit, total);
+    return b.p;
+}
+
 enum result messaging_messages(struct gctx *g, const char *conv_id, const char *cursor, const char *limit_s,
                                const char **json)
 {
     long limit;
     const char *micros = NULL, *after_id = NULL;
-    if (query_long(g, "limit", limit_s, 50, 1, 100, &limit) != R_SUCCESS)
-        return g->res;
+    enum result rc = query_long(g, "limit", limit_s, 50, 1, 100, &limit);
+    if (rc)
+        return rc;
     if (cursor && *cursor && !cursor_decode(g->a, cursor, &micros, &after_id))
         return gctx_fail_field(g, "cursor", "is not a valid cursor");
-    if (messaging_check_participant(g, conv_id) != R_SUCCESS)
-        return g->res;
-    PGresult *r = DBQ(g, &st_msg_page, conv_id, micros, after_id, arena_sprintf(g->a, "%ld", limit + 1));
-    if (!r)
-        return g->res;
-    PGresult *cnt = DBQ(g, &st_msg_count, conv_id);
-    if (!cnt)
-        return g->res;
-    int n = PQntuples(r);
-    bool more = n > limit;
-    if (more)
-        n = (int)limit;
-    struct buf b;
-    buf_init(&b, g->a, 1024 + (size_t)n * 512);
-    buf_puts(&b, "{\"data\":[");
-    for (int i = 0; i < n; i++) {
-        if (i)
-            buf_putc(&b, ',');
-        buf_puts(&b, db_val(r, i, 0));
-    }
-    buf_puts(&b, "],\"next_cursor\":");
-    if (more)
-        buf_json_str(&b, cursor_encode(g->a, db_val(r, n - 1, 1), db_val(r, n - 1, 2)));
-    else
-        buf_puts(&b, "null");
-    buf_printf(&b, ",\"hasMore\":%s,\"limit\":%ld,\"total\":%s}", more ? "true" : "false", limit, db_val(cnt, 0, 0));
-    *json = b.p;
+    rc = messaging_check_participant(g, conv_id);
+    if (rc)
+        return rc;
+    PGresult *page;
+    rc = DB_RUN(g, &page, &st_msg_page, conv_id, micros, after_id, arena_sprintf(g->a, "%ld", limit + 1));
+    if (rc)
+        return rc;
+    const char *total;
+    rc = DB_ONE(g, &total, NULL, &st_msg_count, conv_id);
+    if (rc)
+        return rc;
+    *json = page_json(g->a, page, total, limit);
     return R_SUCCESS;
 }
 
@@ -228,8 +217,28 @@ static const struct vfield send_fields[] = {
      .check_msg = "must not be blank"},
 };
 
-/* attachments: [{"id": uuid} | {"url": ".../api/attachments/<uuid>"}] as returned by
- * POST /api/attachments; each must be the sender's own and not yet sent. */
+/* The attachment id an item of `attachments` names: {"id": uuid}, {"url":
+ * ".../api/attachments/<uuid>"} as returned by POST /api/attachments, or the bare id;
+ * NULL when it names none. */
+static const char *attachment_id(const cJSON *it)
+{
+    static const char prefix[] = "/api/attachments/";
+    const cJSON *idj = cJSON_GetObjectItemCaseSensitive(it, "id");
+    const cJSON *url = cJSON_GetObjectItemCaseSensitive(it, "url");
+    const char *id = NULL;
+    if (cJSON_IsString(idj)) {
+        id = idj->valuestring;
+    } else if (cJSON_IsString(url)) {
+        const char *p = strstr(url->valuestring, prefix);
+        id = p ? p + strlen(prefix) : NULL;
+    } else if (cJSON_IsString(it)) {
+        id = it->valuestring;
+    }
+    return id && valid_uuid(id) ? id : NULL;
+}
+
+/* `attachments` → a uuid[] literal of distinct ids in *ids ("{}" when absent); each
+ * must be the sender's own and not yet sent, which the send statement checks. */
 static enum result parse_attachments(struct gctx *g, const cJSON *body, const char **ids)
 {
     *ids = "{}";
@@ -246,18 +255,8 @@ static enum result parse_attachments(struct gctx *g, const cJSON *body, const ch
     const cJSON *it;
     cJSON_ArrayForEach(it, a)
     {
-        const char *id = NULL;
-        const cJSON *idj = cJSON_GetObjectItemCaseSensitive(it, "id");
-        const cJSON *url = cJSON_GetObjectItemCaseSensitive(it, "url");
-        if (cJSON_IsString(idj)) {
-            id = idj->valuestring;
-        } else if (cJSON_IsString(url)) {
-            const char *p = strstr(url->valuestring, "/api/attachments/");
-            id = p ? p + strlen("/api/attachments/") : NULL;
-        } else if (cJSON_IsString(it)) {
-            id = it->valuestring;
-        }
-        if (!id || !valid_uuid(id))
+        const char *id = attachment_id(it);
+        if (!id)
             return gctx_fail_field(g, "attachments", "each item must be an uploaded attachment (id or url)");
         for (int k = 0; k < i; k++)
             if (!strcasecmp(items[k], id))
@@ -268,47 +267,27 @@ static enum result parse_attachments(struct gctx *g, const cJSON *body, const ch
     return R_SUCCESS;
 }
 
-/* The UPDATE of the conversation row comes first: it serializes senders of one
- * conversation, so clock_timestamp() in the message insert runs after the previous
- * sender committed (see sql/004 on messages). */
-STMT(st_msg_send,
-     "WITH c AS (UPDATE conversations SET last_message_at = clock_timestamp(), updated_at = now()"
-     "           WHERE id = $1 AND EXISTS (SELECT 1 FROM conversation_participants"
-     "                                     WHERE conversation_id = $1 AND user_id = $2)"
-     "           RETURNING id),"
-     " a AS (SELECT a.* FROM attachments a WHERE a.id = ANY ($4::uuid[]) AND a.owner_id = $2"
-     "       AND a.message_id IS NULL AND EXISTS (SELECT 1 FROM c) FOR UPDATE),"
-     " aj AS (SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'name', a.name,"
-     "          'url', $5::text || '/api/attachments/' || a.id, 'type', a.type, 'size', a.size)"
-     "          ORDER BY array_position($4::uuid[], a.id)), '[]') AS j, count(*) AS n FROM a),"
-     " m AS (INSERT INTO messages (conversation_id, sender_id, content, attachments)"
-     "       SELECT c.id, $2, $3, aj.j FROM c, aj WHERE aj.n = cardinality($4::uuid[]) RETURNING *),"
-     " au AS (UPDATE attachments SET message_id = m.id FROM m WHERE attachments.id IN (SELECT id FROM a) RETURNING 1),"
-     " n AS (INSERT INTO notifications (user_id, type, title, body, data)"
-     "       SELECT cp.user_id, 'new_message', left('New message from ' || coalesce(p.full_name, p.username), 200),"
-     "              left(m.content, 200),"
-     "              jsonb_build_object('conversation_id', m.conversation_id, 'message_id', m.id, 'sender_id', m.sender_id)"
-     "       FROM m JOIN conversation_participants cp ON cp.conversation_id = m.conversation_id AND cp.user_id <> m.sender_id"
-     "       JOIN profiles p ON p.id = m.sender_id"
-     "       ON CONFLICT DO NOTHING RETURNING *)"
-     " SELECT (SELECT count(*) FROM c), (SELECT message_json(m) FROM m),"
-     " (SELECT count(*) FROM n), (SELECT count(*) FROM au)");
-
+/* st_msg_send (lib/sql/messaging.sql) checks the sender, claims the attachments, inserts
+ * the message and notifies the other participant in one statement. */
 enum result messaging_send(struct gctx *g, const char *conv_id, const cJSON *body, const char **json)
 {
-    if (check_id(g, conv_id) != R_SUCCESS)
-        return g->res;
+    enum result rc = check_id(g, conv_id);
+    if (rc)
+        return rc;
     struct vvalue v[1];
     const char *att_ids;
+    /* both checks run, so one answer names every bad field */
     enum result vr = validate(g, body, send_fields, v);
     enum result ar = parse_attachments(g, body, &att_ids);
-    if (vr != R_SUCCESS || ar != R_SUCCESS)
+    if (vr || ar)
         return gctx_fail(g, R_INVALID, "Validation failed");
-    if (db_begin(g) != R_SUCCESS)
-        return g->res;
-    PGresult *r = DBQ(g, &st_msg_send, conv_id, g->user_id, v[0].s, att_ids, cfg.public_url);
-    if (!r)
-        return g->res;
+    rc = db_begin(g);
+    if (rc)
+        return rc;
+    PGresult *r;
+    rc = DB_RUN(g, &r, &st_msg_send, conv_id, g->user_id, v[0].s, att_ids, cfg.public_url);
+    if (rc)
+        return rc;
     if (db_ll(r, 0, 0) != 1) {
         db_rollback(g);
         return gctx_fail(g, R_NOTFOUND, "Conversation not found");
@@ -318,9 +297,10 @@ enum result messaging_send(struct gctx *g, const char *conv_id, const cJSON *bod
         return gctx_fail_field(g, "attachments", "contains an attachment that is not yours or was already sent");
     }
     const char *msg = arena_strdup(g->a, db_val(r, 0, 1));
-    if (db_commit(g) != R_SUCCESS)
-        return g->res;
-    realtime_publish(g->a, RT_CONVERSATION, conv_id, "message", msg);
+    rc = db_commit(g);
+    if (rc)
+        return rc;
+    realtime_publish(g->a, REALTIME_CONVERSATION, conv_id, "message", msg);
     *json = msg;
     return R_SUCCESS;
 }
@@ -339,33 +319,37 @@ STMT(st_msg_read,
      "       AND data->>'conversation_id' = $1::uuid::text AND EXISTS (SELECT 1 FROM cp) RETURNING 1)"
      " SELECT (SELECT count(*) FROM cp), (SELECT count(*) FROM n)");
 
-enum result messaging_read(struct gctx *g, const char *conv_id)
+/* Publishes {"user_id": caller} as event `type` on the conversation's channel. */
+static void publish_user_event(struct gctx *g, const char *conv_id, const char *type)
 {
-    if (check_id(g, conv_id) != R_SUCCESS)
-        return g->res;
-    PGresult *r = DBQ(g, &st_msg_read, conv_id, g->user_id);
-    if (!r)
-        return g->res;
-    if (db_ll(r, 0, 0) != 1)
-        return gctx_fail(g, R_NOTFOUND, "Conversation not found");
     struct buf b;
     buf_init(&b, g->a, 64);
     buf_puts(&b, "{\"user_id\":");
     buf_json_str(&b, g->user_id);
     buf_putc(&b, '}');
-    realtime_publish(g->a, RT_CONVERSATION, conv_id, "read", b.p);
+    realtime_publish(g->a, REALTIME_CONVERSATION, conv_id, type, b.p);
+}
+
+enum result messaging_read(struct gctx *g, const char *conv_id)
+{
+    enum result rc = check_id(g, conv_id);
+    if (rc)
+        return rc;
+    PGresult *r;
+    rc = DB_RUN(g, &r, &st_msg_read, conv_id, g->user_id);
+    if (rc)
+        return rc;
+    if (db_ll(r, 0, 0) != 1)
+        return gctx_fail(g, R_NOTFOUND, "Conversation not found");
+    publish_user_event(g, conv_id, "read");
     return R_SUCCESS;
 }
 
 enum result messaging_typing(struct gctx *g, const char *conv_id)
 {
-    if (messaging_check_participant(g, conv_id) != R_SUCCESS)
-        return g->res;
-    struct buf b;
-    buf_init(&b, g->a, 64);
-    buf_puts(&b, "{\"user_id\":");
-    buf_json_str(&b, g->user_id);
-    buf_putc(&b, '}');
-    realtime_publish(g->a, RT_CONVERSATION, conv_id, "typing", b.p);
+    enum result rc = messaging_check_participant(g, conv_id);
+    if (rc)
+        return rc;
+    publish_user_event(g, conv_id, "typing");
     return R_SUCCESS;
 }

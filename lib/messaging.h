@@ -24,5 +24,4 @@ enum result messaging_typing(struct gctx *g, const char *conv_id);
 /* R_SUCCESS when the caller may subscribe to the conversation's channel. */
 enum result messaging_check_participant(struct gctx *g, const char *conv_id);
 
-
 #endif

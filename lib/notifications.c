@@ -2,7 +2,6 @@
 #include "notifications.h"
 #include "db.h"
 #include "market.h"
-#include <string.h>
 
 STMT(st_notif_list,
      "SELECT coalesce(json_agg(notification_json(n) ORDER BY n.created_at DESC, n.id DESC), '[]')"
@@ -19,11 +18,7 @@ enum result notifications_list(struct gctx *g, const char *unread_only, const ch
         return R_INVALID;
     if (!limit)
         p.limit_s = "50";
-    PGresult *r = DBQ(g, &st_notif_list, g->user_id, unread ? "true" : "false", p.limit_s);
-    if (!r)
-        return g->res;
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    return DB_ONE(g, json, NULL, &st_notif_list, g->user_id, unread ? "true" : "false", p.limit_s);
 }
 
 STMT(st_notif_read,
@@ -34,13 +29,7 @@ enum result notifications_read(struct gctx *g, const char *id, const char **json
 {
     if (!market_id(id))
         return gctx_fail(g, R_NOTFOUND, "Notification not found");
-    PGresult *r = DBQ(g, &st_notif_read, id, g->user_id);
-    if (!r)
-        return g->res;
-    if (PQntuples(r) != 1)
-        return gctx_fail(g, R_NOTFOUND, "Notification not found");
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    return DB_ONE(g, json, "Notification not found", &st_notif_read, id, g->user_id);
 }
 
 STMT(st_notif_read_all,
@@ -49,11 +38,7 @@ STMT(st_notif_read_all,
 
 enum result notifications_read_all(struct gctx *g, const char **json)
 {
-    PGresult *r = DBQ(g, &st_notif_read_all, g->user_id);
-    if (!r)
-        return g->res;
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    return DB_ONE(g, json, NULL, &st_notif_read_all, g->user_id);
 }
 
 STMT(st_notif_unread,
@@ -61,9 +46,5 @@ STMT(st_notif_unread,
 
 enum result notifications_unread_count(struct gctx *g, const char **json)
 {
-    PGresult *r = DBQ(g, &st_notif_unread, g->user_id);
-    if (!r)
-        return g->res;
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    return DB_ONE(g, json, NULL, &st_notif_unread, g->user_id);
 }

@@ -107,95 +107,180 @@ STMT(st_push_deactivate_tokens,
      "UPDATE push_tokens SET active = false, deactivated_reason = 'DeviceNotRegistered', updated_at = now()"
      " WHERE push_token = ANY ($1::text[]) AND active");
 
-static int send_batch(struct gctx *g, PGresult *r, int from, int n, const char *url)
+/* Per-row outcomes of a batch or of a receipt fetch, as parallel arrays for unnest(),
+ * and the tokens Expo called DeviceNotRegistered. */
+struct outcomes {
+    int n, ndead;
+    const char **ids, **status, **tickets, **errs, **dead;
+};
+
+static void outcomes_init(arena *a, struct outcomes *o, int cap)
+{
+    size_t size = sizeof(char *) * (size_t)(cap > 0 ? cap : 1);
+    o->n = o->ndead = 0;
+    o->ids = arena_alloc(a, size);
+    o->status = arena_alloc(a, size);
+    o->tickets = arena_alloc(a, size);
+    o->errs = arena_alloc(a, size);
+    o->dead = arena_alloc(a, size);
+}
+
+/* Deactivates the tokens Expo no longer knows, so nothing more is queued for them. */
+static enum result deactivate_dead(struct gctx *g, const struct outcomes *o)
+{
+    if (!o->ndead)
+        return R_SUCCESS;
+    PGresult *r;
+    return DB_RUN(g, &r, &st_push_deactivate_tokens, pg_text_array(g->a, o->dead, o->ndead));
+}
+
+/* A ticket or receipt that says {"status": "ok"}. */
+static bool expo_ok(const cJSON *t)
+{
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(t, "status");
+    return cJSON_IsString(s) && !strcmp(s->valuestring, "ok");
+}
+
+/* The error code of a ticket or receipt that is not ok: details.error, else "error". */
+static const char *expo_error(const cJSON *t)
+{
+    const cJSON *det = cJSON_GetObjectItemCaseSensitive(t, "details");
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(det, "error");
+    return cJSON_IsString(e) ? e->valuestring : "error";
+}
+
+/* The JSON array of the payloads of rows [from, from + n) of the claim; their ids go to
+ * o->ids. */
+static const char *batch_body(arena *a, PGresult *r, int from, int n, struct outcomes *o)
 {
     struct buf body;
-    buf_init(&body, g->a, (size_t)n * 256);
+    buf_init(&body, a, (size_t)n * 256);
     buf_putc(&body, '[');
-    const char **ids = arena_alloc(g->a, sizeof(char *) * (size_t)n);
     for (int i = 0; i < n; i++) {
         if (i)
             buf_putc(&body, ',');
         buf_puts(&body, db_val(r, from + i, 1));
-        ids[i] = db_val(r, from + i, 0);
+        o->ids[i] = db_val(r, from + i, 0);
     }
     buf_putc(&body, ']');
-    const char *id_arr = pg_text_array(g->a, ids, n);
-    pace(n);
-    struct httpc_reply resp;
-    char err[256] = "";
-    long status = post_json(g->a, url, body.p, &resp, err, sizeof err);
-    cJSON *json = NULL, *data = NULL;
-    if (status == 200) {
-        json = gctx_json_parse(g, resp.body.p, resp.body.len);
-        data = json ? cJSON_GetObjectItemCaseSensitive(json, "data") : NULL;
-        if (!cJSON_IsArray(data) || cJSON_GetArraySize(data) != n) {
-            snprintf(err, sizeof err, "unexpected answer from Expo");
-            status = 0;
-        }
-    } else if (status) {
-        snprintf(err, sizeof err, "Expo answered %ld", status);
-    }
-    if (status != 200) {
-        bool retry = status == 0 || status == 429 || status >= 500;
-        log_warn("push: batch of %d failed: %s (%s)", n, err, retry ? "will retry" : "giving up");
-        if (!DBQ(g, &st_push_retry, id_arr, err, retry ? arena_sprintf(g->a, "%d", MAX_ATTEMPTS) : "0",
-                 arena_sprintf(g->a, "%ld", resp.retry_after > 0 && resp.retry_after < 3600 ? resp.retry_after : 0)))
-            return -1;
-        return 0;
-    }
-    const char **st = arena_alloc(g->a, sizeof(char *) * (size_t)n);
-    const char **tickets = arena_alloc(g->a, sizeof(char *) * (size_t)n);
-    const char **errs = arena_alloc(g->a, sizeof(char *) * (size_t)n);
-    const char **dead = arena_alloc(g->a, sizeof(char *) * (size_t)n);
-    int ndead = 0, nsent = 0;
-    for (int i = 0; i < n; i++) {
-        const cJSON *t = cJSON_GetArrayItem(data, i);
-        const cJSON *ts = cJSON_GetObjectItemCaseSensitive(t, "status");
-        const cJSON *tid = cJSON_GetObjectItemCaseSensitive(t, "id");
-        tickets[i] = NULL;
-        errs[i] = NULL;
-        if (cJSON_IsString(ts) && !strcmp(ts->valuestring, "ok") && cJSON_IsString(tid)) {
-            st[i] = "sent";
-            tickets[i] = tid->valuestring;
-            nsent++;
-            continue;
-        }
-        const cJSON *det = cJSON_GetObjectItemCaseSensitive(t, "details");
-        const cJSON *e = cJSON_GetObjectItemCaseSensitive(det, "error");
-        const cJSON *msg = cJSON_GetObjectItemCaseSensitive(t, "message");
-        const char *code = cJSON_IsString(e) ? e->valuestring : "error";
-        errs[i] = arena_sprintf(g->a, "%s: %s", code, cJSON_IsString(msg) ? msg->valuestring : "");
-        st[i] = "failed";
-        if (!strcmp(code, "DeviceNotRegistered"))
-            dead[ndead++] = db_val(r, from + i, 2);
-        else if (!strcmp(code, "MessageRateExceeded"))
-            st[i] = "pending"; /* retried on the next pass */
-    }
-    if (!DBQ(g, &st_push_result, id_arr, pg_text_array(g->a, st, n), pg_text_array(g->a, tickets, n),
-             pg_text_array(g->a, errs, n)))
-        return -1;
-    if (ndead && !DBQ(g, &st_push_deactivate_tokens, pg_text_array(g->a, dead, ndead)))
-        return -1;
-    log_info("push: batch of %d: %d accepted, %d failed, %d tokens deactivated", n, nsent, n - nsent, ndead);
-    return n;
+    o->n = n;
+    return body.p;
 }
 
-static int send_due(struct gctx *g)
+/* POSTs a batch of n. Returns 200 with *tickets the `data` array (one ticket per
+ * message, in order); otherwise the status (0: transport error or an answer that is
+ * not n tickets) with err saying why and *retry_after from the answer. */
+static long post_batch(struct gctx *g, const char *url, const char *body, int n, const cJSON **tickets,
+                       long *retry_after, char *err, size_t errlen)
 {
-    if (!DBQ0(g, &st_push_cancel_dead))
-        return -1;
-    PGresult *r = DBQ(g, &st_push_claim, arena_sprintf(g->a, "%d", MAX_PER_CALL));
-    if (!r)
-        return -1;
-    int rows = PQntuples(r), done = 0;
+    struct httpc_reply resp;
+    long status = post_json(g->a, url, body, &resp, err, errlen);
+    *retry_after = resp.retry_after;
+    if (status != 200) {
+        if (status)
+            snprintf(err, errlen, "Expo answered %ld", status);
+        return status;
+    }
+    cJSON *json = gctx_json_parse(g, resp.body.p, resp.body.len);
+    *tickets = json ? cJSON_GetObjectItemCaseSensitive(json, "data") : NULL;
+    if (!cJSON_IsArray(*tickets) || cJSON_GetArraySize(*tickets) != n) {
+        snprintf(err, errlen, "unexpected answer from Expo");
+        return 0;
+    }
+    return 200;
+}
+
+/* The whole batch failed: 429, 5xx and network errors are retried with backoff (at
+ * least the server's Retry-After when it is under an hour), anything else gives up. */
+static enum result retry_batch(struct gctx *g, const struct outcomes *o, long status, const char *err,
+                               long retry_after)
+{
+    bool retry = status == 0 || status == 429 || status >= 500;
+    log_warn("push: batch of %d failed: %s (%s)", o->n, err, retry ? "will retry" : "giving up");
+    PGresult *r;
+    return DB_RUN(g, &r, &st_push_retry, pg_text_array(g->a, o->ids, o->n), err,
+                  retry ? arena_sprintf(g->a, "%d", MAX_ATTEMPTS) : "0",
+                  arena_sprintf(g->a, "%ld", retry_after > 0 && retry_after < 3600 ? retry_after : 0));
+}
+
+/* Row i's outcome from its ticket: `sent` with the ticket id, `pending` again when Expo
+ * refused it for the rate, else `failed` (and its token is dead on DeviceNotRegistered). */
+static bool ticket_outcome(struct gctx *g, struct outcomes *o, int i, const cJSON *t, const char *token)
+{
+    const cJSON *tid = cJSON_GetObjectItemCaseSensitive(t, "id");
+    o->tickets[i] = NULL;
+    o->errs[i] = NULL;
+    if (expo_ok(t) && cJSON_IsString(tid)) {
+        o->status[i] = "sent";
+        o->tickets[i] = tid->valuestring;
+        return true;
+    }
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(t, "message");
+    const char *code = expo_error(t);
+    o->errs[i] = arena_sprintf(g->a, "%s: %s", code, cJSON_IsString(msg) ? msg->valuestring : "");
+    o->status[i] = "failed";
+    if (!strcmp(code, "DeviceNotRegistered"))
+        o->dead[o->ndead++] = token;
+    else if (!strcmp(code, "MessageRateExceeded"))
+        o->status[i] = "pending"; /* retried on the next pass */
+    return false;
+}
+
+/* Stores each row's ticket or error in one statement, then deactivates dead tokens. */
+static enum result record_tickets(struct gctx *g, PGresult *r, int from, const cJSON *tickets, struct outcomes *o)
+{
+    int nsent = 0;
+    for (int i = 0; i < o->n; i++)
+        nsent += ticket_outcome(g, o, i, cJSON_GetArrayItem(tickets, i), db_val(r, from + i, 2));
+    PGresult *res;
+    enum result rc = DB_RUN(g, &res, &st_push_result, pg_text_array(g->a, o->ids, o->n),
+                            pg_text_array(g->a, o->status, o->n), pg_text_array(g->a, o->tickets, o->n),
+                            pg_text_array(g->a, o->errs, o->n));
+    if (rc)
+        return rc;
+    rc = deactivate_dead(g, o);
+    if (rc)
+        return rc;
+    log_info("push: batch of %d: %d accepted, %d failed, %d tokens deactivated", o->n, nsent, o->n - nsent,
+             o->ndead);
+    return R_SUCCESS;
+}
+
+/* Sends rows [from, from + n) of the claim as one Expo request and commits its outcome. */
+static enum result send_batch(struct gctx *g, PGresult *r, int from, int n, const char *url)
+{
+    struct outcomes o;
+    outcomes_init(g->a, &o, n);
+    const char *body = batch_body(g->a, r, from, n, &o);
+    pace(n);
+    char err[256] = "";
+    long retry_after;
+    const cJSON *tickets = NULL;
+    long status = post_batch(g, url, body, n, &tickets, &retry_after, err, sizeof err);
+    if (status != 200)
+        return retry_batch(g, &o, status, err, retry_after);
+    return record_tickets(g, r, from, tickets, &o);
+}
+
+/* Claims due rows and sends them in batches; *done counts the rows handled. */
+static enum result send_due(struct gctx *g, int *done)
+{
+    PGresult *r;
+    enum result rc = DB_RUN0(g, &r, &st_push_cancel_dead);
+    if (rc)
+        return rc;
+    rc = DB_RUN(g, &r, &st_push_claim, arena_sprintf(g->a, "%d", MAX_PER_CALL));
+    if (rc)
+        return rc;
+    int rows = PQntuples(r);
     for (int from = 0; from < rows; from += BATCH) {
         int n = rows - from < BATCH ? rows - from : BATCH;
-        if (send_batch(g, r, from, n, cfg.expo_push_url) < 0)
-            return -1;
-        done += n;
+        rc = send_batch(g, r, from, n, cfg.expo_push_url);
+        if (rc)
+            return rc;
+        *done += n;
     }
-    return done;
+    return R_SUCCESS;
 }
 
 /* ---- receipts ---- */
@@ -212,19 +297,12 @@ STMT(st_push_receipt_result,
      " FROM unnest($1::bigint[], $2::text[], $3::text[]) AS x(id, status, err)"
      " WHERE o.id = x.id AND o.status = 'sent'");
 
-static int fetch_receipts(struct gctx *g)
+/* {"ids": [ticket, ...]} for the claimed rows. */
+static const char *receipts_body(arena *a, PGresult *r)
 {
-    const char *url = receipts_url(g->a);
-    if (!url)
-        return 0;
-    PGresult *r = DBQ(g, &st_push_receipt_claim, arena_sprintf(g->a, "%d", RECEIPT_BATCH));
-    if (!r)
-        return -1;
     int n = PQntuples(r);
-    if (n == 0)
-        return 0;
     struct buf body;
-    buf_init(&body, g->a, (size_t)n * 48 + 16);
+    buf_init(&body, a, (size_t)n * 48 + 16);
     buf_puts(&body, "{\"ids\":[");
     for (int i = 0; i < n; i++) {
         if (i)
@@ -232,64 +310,99 @@ static int fetch_receipts(struct gctx *g)
         buf_json_str(&body, db_val(r, i, 1));
     }
     buf_puts(&body, "]}");
+    return body.p;
+}
+
+/* POSTs to getReceipts: the `data` object (ticket id → receipt), or NULL (logged). */
+static const cJSON *post_receipts(struct gctx *g, const char *url, const char *body)
+{
     struct httpc_reply resp;
     char err[256] = "";
-    long status = post_json(g->a, url, body.p, &resp, err, sizeof err);
-    cJSON *data = NULL;
+    long status = post_json(g->a, url, body, &resp, err, sizeof err);
+    const cJSON *data = NULL;
     if (status == 200) {
         cJSON *json = gctx_json_parse(g, resp.body.p, resp.body.len);
         data = json ? cJSON_GetObjectItemCaseSensitive(json, "data") : NULL;
     }
     if (!cJSON_IsObject(data)) {
         log_warn("push: getReceipts failed (%ld %s); asking again later", status, err);
-        return 0; /* the claim already pushed receipt_due_at forward */
+        return NULL;
     }
-    const char **ids = arena_alloc(g->a, sizeof(char *) * (size_t)n);
-    const char **st = arena_alloc(g->a, sizeof(char *) * (size_t)n);
-    const char **errs = arena_alloc(g->a, sizeof(char *) * (size_t)n);
-    const char **dead = arena_alloc(g->a, sizeof(char *) * (size_t)n);
-    int m = 0, ndead = 0;
-    for (int i = 0; i < n; i++) {
-        const cJSON *rc = cJSON_GetObjectItemCaseSensitive(data, db_val(r, i, 1));
-        if (!rc) {
-            if (db_ll(r, i, 3) >= 144) { /* 10 minutes apart: a day */
-                ids[m] = db_val(r, i, 0);
-                st[m] = "delivered";
-                errs[m++] = "no receipt";
-            }
-            continue;
-        }
-        const cJSON *s = cJSON_GetObjectItemCaseSensitive(rc, "status");
-        ids[m] = db_val(r, i, 0);
-        errs[m] = NULL;
-        if (cJSON_IsString(s) && !strcmp(s->valuestring, "ok")) {
-            st[m++] = "delivered";
-            continue;
-        }
-        const cJSON *det = cJSON_GetObjectItemCaseSensitive(rc, "details");
-        const cJSON *e = cJSON_GetObjectItemCaseSensitive(det, "error");
-        const char *code = cJSON_IsString(e) ? e->valuestring : "error";
-        st[m] = "failed";
-        errs[m++] = arena_sprintf(g->a, "receipt: %s", code);
+    return data;
+}
+
+/* Claimed row i's outcome from its receipt: `delivered` or `failed` (its token dead on
+ * DeviceNotRegistered). Without a receipt there is no outcome yet, until a day of asking
+ * says none is coming (Expo keeps receipts for a day): then it counts as delivered. */
+static void receipt_outcome(struct gctx *g, struct outcomes *o, PGresult *r, int i, const cJSON *receipts)
+{
+    const cJSON *rc = cJSON_GetObjectItemCaseSensitive(receipts, db_val(r, i, 1));
+    if (!rc && db_ll(r, i, 3) < 144) /* 10 minutes apart: a day */
+        return;
+    int m = o->n++;
+    o->ids[m] = db_val(r, i, 0);
+    if (!rc) {
+        o->status[m] = "delivered";
+        o->errs[m] = "no receipt";
+    } else if (expo_ok(rc)) {
+        o->status[m] = "delivered";
+        o->errs[m] = NULL;
+    } else {
+        const char *code = expo_error(rc);
+        o->status[m] = "failed";
+        o->errs[m] = arena_sprintf(g->a, "receipt: %s", code);
         if (!strcmp(code, "DeviceNotRegistered"))
-            dead[ndead++] = db_val(r, i, 2);
+            o->dead[o->ndead++] = db_val(r, i, 2);
     }
-    if (m && !DBQ(g, &st_push_receipt_result, pg_text_array(g->a, ids, m), pg_text_array(g->a, st, m),
-                  pg_text_array(g->a, errs, m)))
-        return -1;
-    if (ndead && !DBQ(g, &st_push_deactivate_tokens, pg_text_array(g->a, dead, ndead)))
-        return -1;
-    log_info("push: %d receipts checked, %d final, %d tokens deactivated", n, m, ndead);
-    return n;
+}
+
+/* Stores the final outcomes in one statement, then deactivates dead tokens. */
+static enum result store_receipts(struct gctx *g, const struct outcomes *o)
+{
+    if (o->n) {
+        PGresult *r;
+        enum result rc = DB_RUN(g, &r, &st_push_receipt_result, pg_text_array(g->a, o->ids, o->n),
+                                pg_text_array(g->a, o->status, o->n), pg_text_array(g->a, o->errs, o->n));
+        if (rc)
+            return rc;
+    }
+    return deactivate_dead(g, o);
+}
+
+/* Claims rows whose receipt is due, asks Expo for their receipts and stores the final
+ * ones; *done counts the rows claimed. A failed request changes nothing: the claim has
+ * already moved receipt_due_at forward. */
+static enum result fetch_receipts(struct gctx *g, int *done)
+{
+    const char *url = receipts_url(g->a);
+    if (!url)
+        return R_SUCCESS;
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_push_receipt_claim, arena_sprintf(g->a, "%d", RECEIPT_BATCH));
+    if (rc)
+        return rc;
+    int n = PQntuples(r);
+    if (n == 0)
+        return R_SUCCESS;
+    const cJSON *receipts = post_receipts(g, url, receipts_body(g->a, r));
+    if (!receipts)
+        return R_SUCCESS;
+    struct outcomes o;
+    outcomes_init(g->a, &o, n);
+    for (int i = 0; i < n; i++)
+        receipt_outcome(g, &o, r, i, receipts);
+    rc = store_receipts(g, &o);
+    if (rc)
+        return rc;
+    log_info("push: %d receipts checked, %d final, %d tokens deactivated", n, o.n, o.ndead);
+    *done = n;
+    return R_SUCCESS;
 }
 
 int outbox_deliver(struct gctx *g)
 {
-    int sent = send_due(g);
-    if (sent < 0)
-        return -1;
-    int receipts = fetch_receipts(g);
-    if (receipts < 0)
+    int sent = 0, receipts = 0;
+    if (send_due(g, &sent) || fetch_receipts(g, &receipts))
         return -1;
     return sent + receipts;
 }

@@ -1,17 +1,22 @@
 /* profiles.c — profile reads render in SQL (profile_json); edits are one UPDATE with a
  * "present" flag per field so a partial body leaves the other columns alone.
- * profile_completed is kept by a trigger (sql/002). */
+ * profile_completed is kept by a trigger (sql/002). Avatars arrive as a whole body in
+ * memory (at most PROFILES_AVATAR_BODY_MAX): the raw image or a multipart part `file`;
+ * they are stored under their content hash in cfg.upload_dir, served by nginx. */
 #include "profiles.h"
 #include "buf.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "mpstream.h"
 #include "validate.h"
+#include "sql_profiles.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,29 +28,15 @@ enum result profiles_get_public(struct gctx *g, const char *username, const char
 {
     if (!username || strlen(username) > 30)
         return gctx_fail(g, R_NOTFOUND, "Profile not found");
-    PGresult *r = DBQ(g, &st_profile_public, username);
-    if (!r)
-        return g->res;
-    if (PQntuples(r) != 1)
-        return gctx_fail(g, R_NOTFOUND, "Profile not found");
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    return DB_ONE(g, json, "Profile not found", &st_profile_public, username);
 }
 
 STMT(st_profile_own, "SELECT profile_json(p) FROM profiles p WHERE p.id = $1");
 
 enum result profiles_get_own(struct gctx *g, const char **json)
 {
-    PGresult *r = DBQ(g, &st_profile_own, g->user_id);
-    if (!r)
-        return g->res;
-    if (PQntuples(r) != 1)
-        return gctx_fail(g, R_NOTFOUND, "Profile not found");
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    return DB_ONE(g, json, "Profile not found", &st_profile_own, g->user_id);
 }
-
-static bool http_url_ok(const char *s) { return valid_http_url(s); }
 
 enum { PF_FULL_NAME, PF_BIO, PF_SKILLS, PF_AI_TOOLS, PF_RATE, PF_URLS, PF_LOCATION, PF_TZ, PF_GENRES, PF_N };
 
@@ -55,42 +46,26 @@ static const struct vfield profile_fields[PF_N] = {
     [PF_SKILLS] = {.name = "skills", .type = V_STRINGS, .max = 50, .item_max = 50},
     [PF_AI_TOOLS] = {.name = "ai_tools", .type = V_STRINGS, .max = 50, .item_max = 50},
     [PF_RATE] = {.name = "hourly_rate", .type = V_MONEY, .nullable = true, .min = 0, .max = 1000000},
-    [PF_URLS] = {.name = "portfolio_urls", .type = V_STRINGS, .max = 20, .item_max = 2048, .check = http_url_ok,
+    [PF_URLS] = {.name = "portfolio_urls", .type = V_STRINGS, .max = 20, .item_max = 2048, .check = valid_http_url,
                  .check_msg = "must contain only http(s) URLs"},
     [PF_LOCATION] = {.name = "location", .type = V_STRING, .nullable = true, .max = 200},
     [PF_TZ] = {.name = "timezone", .type = V_STRING, .nullable = true, .max = 64},
     [PF_GENRES] = {.name = "genres", .type = V_STRINGS, .max = 50, .item_max = 50},
 };
 
-STMT(st_profile_update,
-     "UPDATE profiles SET"
-     " full_name = CASE WHEN $2::boolean THEN $3 ELSE full_name END,"
-     " bio = CASE WHEN $4::boolean THEN $5 ELSE bio END,"
-     " skills = CASE WHEN $6::boolean THEN $7::text[] ELSE skills END,"
-     " ai_tools = CASE WHEN $8::boolean THEN $9::text[] ELSE ai_tools END,"
-     " hourly_rate = CASE WHEN $10::boolean THEN $11::bigint ELSE hourly_rate END,"
-     " portfolio_urls = CASE WHEN $12::boolean THEN $13::text[] ELSE portfolio_urls END,"
-     " location = CASE WHEN $14::boolean THEN $15 ELSE location END,"
-     " timezone = CASE WHEN $16::boolean THEN $17 ELSE timezone END,"
-     " genres = CASE WHEN $18::boolean THEN $19::text[] ELSE genres END,"
-     " updated_at = now()"
-     " WHERE id = $1 RETURNING profile_json(profiles)");
-
 enum result profiles_update(struct gctx *g, const cJSON *body, const char **json)
 {
     struct vvalue v[PF_N];
-    if (validate(g, body, profile_fields, v) != R_SUCCESS)
-        return g->res;
-#define P(i) (v[i].present ? "true" : "false"), v[i].text
-    PGresult *r = DBQ(g, &st_profile_update, g->user_id, P(PF_FULL_NAME), P(PF_BIO), P(PF_SKILLS), P(PF_AI_TOOLS),
-                      P(PF_RATE), P(PF_URLS), P(PF_LOCATION), P(PF_TZ), P(PF_GENRES));
-#undef P
-    if (!r)
-        return g->res;
-    if (PQntuples(r) != 1)
-        return gctx_fail(g, R_NOTFOUND, "Profile not found");
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    enum result rc = validate(g, body, profile_fields, v);
+    if (rc)
+        return rc;
+    /* Each field goes as (was it sent, its value): st_profile_update keeps the columns not sent. */
+#define PROFILES_SENT(i) (v[i].present ? "true" : "false"), v[i].text
+    return DB_ONE(g, json, "Profile not found", &st_profile_update, g->user_id, PROFILES_SENT(PF_FULL_NAME),
+                  PROFILES_SENT(PF_BIO), PROFILES_SENT(PF_SKILLS), PROFILES_SENT(PF_AI_TOOLS), PROFILES_SENT(PF_RATE),
+                  PROFILES_SENT(PF_URLS), PROFILES_SENT(PF_LOCATION), PROFILES_SENT(PF_TZ),
+                  PROFILES_SENT(PF_GENRES));
+#undef PROFILES_SENT
 }
 
 static const struct vfield avail_fields[] = {
@@ -104,16 +79,13 @@ STMT(st_profile_avail,
 enum result profiles_set_availability(struct gctx *g, const cJSON *body, const char **json)
 {
     struct vvalue v[1];
-    if (validate(g, body, avail_fields, v) != R_SUCCESS)
-        return g->res;
-    PGresult *r = DBQ(g, &st_profile_avail, g->user_id, v[0].text);
-    if (!r)
-        return g->res;
-    if (PQntuples(r) != 1)
-        return gctx_fail(g, R_NOTFOUND, "Profile not found");
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    enum result rc = validate(g, body, avail_fields, v);
+    if (rc)
+        return rc;
+    return DB_ONE(g, json, "Profile not found", &st_profile_avail, g->user_id, v[0].text);
 }
+
+/* ---- avatars ---- */
 
 const char *profiles_image_ext(const unsigned char *d, size_t n)
 {
@@ -163,10 +135,38 @@ static int store_file(arena *a, const char *dir, const char *name, const unsigne
     return 0;
 }
 
-STMT(st_profile_avatar,
-     "UPDATE profiles SET avatar_url = $2, updated_at = now() WHERE id = $1 RETURNING json_build_object('url', $2::text)");
+/* The image an avatar body carries: part `file` of a multipart body (copied into g's
+ * arena), else the body itself. */
+static enum result avatar_image(struct gctx *g, const char *content_type, const char *body, size_t len,
+                                const unsigned char **data, size_t *dlen)
+{
+    *data = (const unsigned char *)body;
+    *dlen = len;
+    if (len == 0)
+        return gctx_fail(g, R_INVALID, "An image body or a multipart part `file` is required");
+    if (!content_type || strncasecmp(content_type, "multipart/", 10))
+        return R_SUCCESS;
+    char boundary[MPS_BOUNDARY_MAX + 1];
+    if (!mps_boundary(content_type, boundary, sizeof boundary))
+        return gctx_fail(g, R_INVALID, "Malformed multipart Content-Type");
+    struct buf part;
+    buf_init(&part, g->a, len);
+    int found = mps_find(body, len, boundary, "file", &part, NULL);
+    if (found < 0)
+        return gctx_fail(g, R_INVALID, "Malformed multipart body");
+    if (found == 0)
+        return gctx_fail_field(g, "file", "is required");
+    *data = (const unsigned char *)part.p;
+    *dlen = part.len;
+    return R_SUCCESS;
+}
 
-enum result profiles_set_avatar(struct gctx *g, const unsigned char *data, size_t len, const char **json)
+STMT(st_profile_avatar,
+     "UPDATE profiles SET avatar_url = $2, updated_at = now() WHERE id = $1"
+     " RETURNING json_build_object('url', $2::text)");
+
+/* Stores the image under its sha256 and points the caller's avatar_url at it. */
+static enum result set_avatar_image(struct gctx *g, const unsigned char *data, size_t len, const char **json)
 {
     if (len > PROFILES_AVATAR_MAX)
         return gctx_fail(g, R_TOOLARGE, "Avatar exceeds 5 MiB");
@@ -181,11 +181,16 @@ enum result profiles_set_avatar(struct gctx *g, const unsigned char *data, size_
     if (store_file(g->a, cfg.upload_dir, name, data, len) != 0)
         return gctx_fail(g, R_ERR, "Internal error");
     const char *url = arena_sprintf(g->a, "%s/uploads/%s", cfg.public_url, name);
-    PGresult *r = DBQ(g, &st_profile_avatar, g->user_id, url);
-    if (!r)
-        return g->res;
-    if (PQntuples(r) != 1)
-        return gctx_fail(g, R_NOTFOUND, "Profile not found");
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    return DB_ONE(g, json, "Profile not found", &st_profile_avatar, g->user_id, url);
+}
+
+enum result profiles_set_avatar(struct gctx *g, const char *content_type, const char *body, size_t len,
+                                const char **json)
+{
+    const unsigned char *data;
+    size_t dlen;
+    enum result rc = avatar_image(g, content_type, body, len, &data, &dlen);
+    if (rc)
+        return rc;
+    return set_avatar_image(g, data, dlen, json);
 }

@@ -1,24 +1,30 @@
 /* push.c — registering and deactivating Expo push tokens. */
 #include "push.h"
 #include "db.h"
+#include "sql_push.h"
 #include "validate.h"
 #include <string.h>
 
+/* A byte allowed between the brackets: visible ASCII other than []/" */
+static bool token_char(unsigned char c)
+{
+    return c > ' ' && c < 0x7f && !strchr("[]/\"", c);
+}
+
 bool push_token_valid(const char *s)
 {
-    const char *rest;
-    if (!strncmp(s, "ExponentPushToken[", 18))
-        rest = s + 18;
-    else if (!strncmp(s, "ExpoPushToken[", 14))
-        rest = s + 14;
-    else
+    static const char *const prefixes[] = {"ExponentPushToken[", "ExpoPushToken["};
+    const char *rest = NULL;
+    for (size_t i = 0; i < ARRAY_SIZE(prefixes) && !rest; i++)
+        if (!strncmp(s, prefixes[i], strlen(prefixes[i])))
+            rest = s + strlen(prefixes[i]);
+    if (!rest)
         return false;
     size_t n = strlen(rest);
     if (n < 2 || rest[n - 1] != ']')
         return false;
     for (size_t i = 0; i + 1 < n; i++)
-        if ((unsigned char)rest[i] <= ' ' || rest[i] == '[' || rest[i] == ']' || rest[i] == '/' || rest[i] == '"' ||
-            (unsigned char)rest[i] >= 0x7f)
+        if (!token_char((unsigned char)rest[i]))
             return false;
     return true;
 }
@@ -32,29 +38,16 @@ static const struct vfield register_fields[] = {
     {.name = "device_id", .type = V_STRING, .nullable = true, .min = 1, .max = 255},
 };
 
-/* xmax = 0 on the returned row means it was inserted, not updated. */
-STMT(st_push_register,
-     "WITH t AS (INSERT INTO push_tokens (user_id, push_token, platform, device_id)"
-     "           VALUES ($1::uuid, $2, $3, $4)"
-     "           ON CONFLICT (push_token) DO UPDATE SET user_id = excluded.user_id, platform = excluded.platform,"
-     "             device_id = excluded.device_id, active = true, deactivated_reason = NULL,"
-     "             last_used_at = now(), updated_at = now()"
-     "           RETURNING *, (xmax = 0) AS inserted),"
-     " d AS (UPDATE push_tokens SET active = false, deactivated_reason = 'replaced', updated_at = now()"
-     "       WHERE user_id = $1::uuid AND $4::text IS NOT NULL AND device_id = $4::text AND push_token <> $2"
-     "       AND active RETURNING 1)"
-     " SELECT json_build_object('id', t.id, 'push_token', t.push_token, 'platform', t.platform,"
-     "   'device_id', t.device_id, 'active', t.active, 'last_used_at', iso(t.last_used_at),"
-     "   'created_at', iso(t.created_at)), t.inserted, (SELECT count(*) FROM d) FROM t");
-
 enum result push_token_register(struct gctx *g, const cJSON *body, const char **json, bool *created)
 {
     struct vvalue v[3];
-    if (validate(g, body, register_fields, v) != R_SUCCESS)
-        return g->res;
-    PGresult *r = DBQ(g, &st_push_register, g->user_id, v[0].s, v[1].s, v[2].text);
-    if (!r)
-        return g->res;
+    enum result rc = validate(g, body, register_fields, v);
+    if (rc)
+        return rc;
+    PGresult *r;
+    rc = DB_RUN(g, &r, &st_push_register, g->user_id, v[0].s, v[1].s, v[2].text);
+    if (rc)
+        return rc;
     *json = db_val(r, 0, 0);
     *created = db_bool(r, 0, 1);
     return R_SUCCESS;
@@ -71,16 +64,18 @@ enum result push_token_deactivate(struct gctx *g, const char *token)
 {
     if (!token || strlen(token) > 255)
         return gctx_fail(g, R_NOTFOUND, "Push token not found");
-    if (db_begin(g) != R_SUCCESS)
-        return g->res;
-    PGresult *r = DBQ(g, &st_push_deactivate, token, g->user_id);
-    if (!r)
-        return g->res;
-    if (PQntuples(r) != 1) {
+    enum result rc = db_begin(g);
+    if (rc)
+        return rc;
+    const char *token_id;
+    rc = DB_ONE(g, &token_id, "Push token not found", &st_push_deactivate, token, g->user_id);
+    if (rc) {
         db_rollback(g);
-        return gctx_fail(g, R_NOTFOUND, "Push token not found");
+        return rc;
     }
-    if (!DBQ(g, &st_push_cancel_pending, db_val(r, 0, 0)))
-        return g->res;
+    PGresult *r;
+    rc = DB_RUN(g, &r, &st_push_cancel_pending, token_id);
+    if (rc)
+        return rc;
     return db_commit(g);
 }

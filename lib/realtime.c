@@ -62,7 +62,7 @@ void realtime_publish_notifications(struct gctx *g, const char *array_json)
         char *txt = cJSON_PrintUnformatted(n);
         if (!txt)
             continue;
-        realtime_publish(g->a, RT_USER, uid->valuestring, "notification", txt);
+        realtime_publish(g->a, REALTIME_USER, uid->valuestring, "notification", txt);
         cJSON_free(txt);
     }
 }

@@ -5,9 +5,9 @@
 #define GIGD_REALTIME_H
 #include "gctx.h"
 
-/* Channel names shared with nginx/gigd.conf.in (nchan_channel_id). */
-#define RT_CONVERSATION "conv."
-#define RT_USER "user."
+/* Channel name prefixes shared with nginx/gigd.conf.in (nchan_channel_id). */
+#define REALTIME_CONVERSATION "conv."
+#define REALTIME_USER "user."
 
 /* POSTs `{"type":type,"data":data_json}` to cfg.nchan_publish_url + "/" + prefix + id.
  * data_json is rendered JSON text. Returns 0 on success, -1 (logged) otherwise. */

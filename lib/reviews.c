@@ -4,13 +4,16 @@
 #include "db.h"
 #include "market.h"
 #include "validate.h"
+#include "sql_reviews.h"
 #include <string.h>
 
-static const struct vfield review_fields[] = {
-    {.name = "gig_id", .type = V_UUID, .required = true},
-    {.name = "reviewee_id", .type = V_UUID, .required = true},
-    {.name = "rating", .type = V_INT, .required = true, .min = 1, .max = 5},
-    {.name = "comment", .type = V_STRING, .nullable = true, .max = 2000},
+enum { RF_GIG, RF_REVIEWEE, RF_RATING, RF_COMMENT, RF_N };
+
+static const struct vfield review_fields[RF_N] = {
+    [RF_GIG] = {.name = "gig_id", .type = V_UUID, .required = true},
+    [RF_REVIEWEE] = {.name = "reviewee_id", .type = V_UUID, .required = true},
+    [RF_RATING] = {.name = "rating", .type = V_INT, .required = true, .min = 1, .max = 5},
+    [RF_COMMENT] = {.name = "comment", .type = V_STRING, .nullable = true, .max = 2000},
 };
 
 /* Who may review whom: the poster its accepted applicant, and back. */
@@ -20,41 +23,44 @@ STMT(st_review_allowed,
      "               AND ((g.poster_id = $2 AND a.applicant_id = $3) OR (a.applicant_id = $2 AND g.poster_id = $3)))"
      " FROM gigs g WHERE g.id = $1 AND (g.status <> 'draft' OR g.poster_id = $2)");
 
-STMT(st_review_insert,
-     "WITH r AS (INSERT INTO reviews (gig_id, reviewer_id, reviewee_id, rating, comment)"
-     "           VALUES ($1, $2, $3, $4::int, $5) RETURNING *),"
-     " n AS (SELECT notify(r.reviewee_id, 'review_received', 'New review',"
-     "              p.username || ' left you a ' || r.rating || '-star review',"
-     "              jsonb_build_object('review_id', r.id, 'gig_id', r.gig_id, 'rating', r.rating)) AS nid"
-     "       FROM r JOIN profiles p ON p.id = r.reviewer_id)"
-     " SELECT review_json(ROW(r.*)::reviews, p), (SELECT count(nid) FROM n)"
-     " FROM r JOIN profiles p ON p.id = r.reviewer_id");
-
-enum result reviews_create(struct gctx *g, const cJSON *body, const char **json)
+/* R_NOTFOUND for a gig the caller cannot see, R_FORBIDDEN when the two did not work together. */
+static enum result review_allowed(struct gctx *g, const char *gig_id, const char *reviewee_id)
 {
-    struct vvalue v[4];
-    if (validate(g, body, review_fields, v) != R_SUCCESS)
-        return g->res;
-    if (!strcmp(v[1].s, g->user_id))
-        return gctx_fail_field(g, "reviewee_id", "cannot be yourself");
-    PGresult *r = DBQ(g, &st_review_allowed, v[0].s, g->user_id, v[1].s);
-    if (!r)
-        return g->res;
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_review_allowed, gig_id, g->user_id, reviewee_id);
+    if (rc)
+        return rc;
     if (PQntuples(r) != 1 || !db_bool(r, 0, 0))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
     if (!db_bool(r, 0, 1))
         return gctx_fail(g, R_FORBIDDEN, "Reviews are only between a gig's poster and its accepted applicant");
+    return R_SUCCESS;
+}
+
+enum result reviews_create(struct gctx *g, const cJSON *body, const char **json)
+{
+    struct vvalue v[RF_N];
+    enum result rc = validate(g, body, review_fields, v);
+    if (rc)
+        return rc;
+    if (!strcmp(v[RF_REVIEWEE].s, g->user_id))
+        return gctx_fail_field(g, "reviewee_id", "cannot be yourself");
+    if ((rc = review_allowed(g, v[RF_GIG].s, v[RF_REVIEWEE].s)))
+        return rc;
     /* A transaction, so the review_received notification is announced on commit. */
-    if (db_begin(g) != R_SUCCESS)
-        return g->res;
-    r = DBQ(g, &st_review_insert, v[0].s, g->user_id, v[1].s, v[2].text, v[3].text);
-    if (!r) {
-        if (g->res == R_CONFLICT)
-            return gctx_fail(g, R_CONFLICT, "You have already reviewed this user for this gig");
-        return g->res;
-    }
-    *json = db_val(r, 0, 0);
-    return db_commit(g);
+    if ((rc = db_begin(g)))
+        return rc;
+    rc = DB_ONE(g, json, "Gig not found", &st_review_insert, v[RF_GIG].s, g->user_id, v[RF_REVIEWEE].s,
+                v[RF_RATING].text, v[RF_COMMENT].text);
+    if (rc == R_CONFLICT && db_violated(g, "reviews_once_key"))
+        rc = gctx_fail(g, R_CONFLICT, "You have already reviewed this user for this gig");
+    if (rc)
+        goto out;
+    rc = db_commit(g);
+out:
+    if (rc)
+        db_rollback(g);
+    return rc;
 }
 
 STMT(st_reviews_user,
@@ -66,9 +72,10 @@ enum result reviews_for_user(struct gctx *g, const char *user_id, const char **j
 {
     if (!market_id(user_id))
         return gctx_fail(g, R_NOTFOUND, "User not found");
-    PGresult *r = DBQ(g, &st_reviews_user, user_id);
-    if (!r)
-        return g->res;
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_reviews_user, user_id);
+    if (rc)
+        return rc;
     if (!db_bool(r, 0, 1))
         return gctx_fail(g, R_NOTFOUND, "User not found");
     *json = db_val(r, 0, 0);
@@ -81,11 +88,5 @@ enum result reviews_rating(struct gctx *g, const char *user_id, const char **jso
 {
     if (!market_id(user_id))
         return gctx_fail(g, R_NOTFOUND, "User not found");
-    PGresult *r = DBQ(g, &st_reviews_rating, user_id);
-    if (!r)
-        return g->res;
-    if (PQntuples(r) != 1)
-        return gctx_fail(g, R_NOTFOUND, "User not found");
-    *json = db_val(r, 0, 0);
-    return R_SUCCESS;
+    return DB_ONE(g, json, "User not found", &st_reviews_rating, user_id);
 }

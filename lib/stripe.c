@@ -1,26 +1,36 @@
 /* stripe.c — Stripe over libcurl. One easy handle per worker process, created on first use
  * (after fork) and kept, so the TLS connection to Stripe is reused across requests. A call
  * has a total budget of two attempt timeouts; connect errors, timeouts, 5xx and 429 are
- * retried with a short jittered backoff, everything else is final. */
+ * retried with a short jittered backoff, everything else is final.
+ *
+ * stripe_request is three steps: build (URL, form body, headers with the Idempotency-Key,
+ * the same on every attempt), perform (one attempt on the kept handle) and classify (the
+ * transport error or HTTP status → a result, and whether a retry can help). The curl code
+ * is here rather than in httpc.c because httpc_post_json only sends JSON and reports a
+ * transport error without its CURLcode, which the retry decision needs. */
 #include "stripe.h"
 #include "buf.h"
 #include "config.h"
 #include "log.h"
 #include <curl/curl.h>
+#include <errno.h>
 #include <sodium.h>
 #include <string.h>
 #include <time.h>
 
 #define STRIPE_MAX_BODY (1024 * 1024)
 
+#define MSG_UNAVAILABLE "Payment provider is unavailable; please try again shortly"
+#define MSG_ERROR "Payment provider error; please try again"
+#define MSG_UNEXPECTED "Payment provider sent an unexpected answer"
+
 static CURL *curl;
 
+/* The process's handle, created on first use; NULL when curl cannot make one. */
 static CURL *handle(void)
 {
     if (!curl)
         curl = curl_easy_init();
-    else
-        curl_easy_reset(curl); /* keeps the connection cache */
     return curl;
 }
 
@@ -34,7 +44,7 @@ static long long now_ms(void)
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) /* the rest of it after a signal */
         ;
 }
 
@@ -59,7 +69,7 @@ const char *stripe_form(struct gctx *g, const struct stripe_param *params, int n
 {
     struct buf b;
     buf_init(&b, g->a, 256);
-    CURL *c = curl ? curl : handle();
+    CURL *c = handle();
     for (int i = 0; i < n; i++) {
         if (!params[i].v)
             continue;
@@ -78,25 +88,121 @@ const char *stripe_form(struct gctx *g, const struct stripe_param *params, int n
 
 const char *stripe_escape(struct gctx *g, const char *s)
 {
-    CURL *c = curl ? curl : handle();
+    CURL *c = handle();
     char *e = c ? curl_easy_escape(c, s, 0) : NULL;
     const char *out = arena_strdup(g->a, e ? e : "");
     curl_free(e);
     return out;
 }
 
-/* Stripe's error object, for the log: "type/code: message". */
-static const char *stripe_error_text(struct gctx *g, const char *body, size_t len)
+/* ---------------------------------------------------------------------- build */
+
+/* One call as sent on every attempt: the same URL, headers and body, so that Stripe sees
+ * the retries of a POST as one operation (the Idempotency-Key is among the headers). */
+struct call {
+    const char *method, *path;
+    bool post;
+    CURL *h;
+    const char *url;
+    const char *form;        /* the POST body */
+    struct curl_slist *hdrs; /* freed at arena reset */
+};
+
+static void free_headers(void *p)
 {
-    cJSON *j = gctx_json_parse(g, body, len);
-    cJSON *e = j ? cJSON_GetObjectItemCaseSensitive(j, "error") : NULL;
-    if (!cJSON_IsObject(e))
-        return "(no error object)";
-    const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "type"));
-    const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "code"));
-    const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "message"));
-    return arena_sprintf(g->a, "%s/%s: %s", type ? type : "?", code ? code : "-", msg ? msg : "");
+    curl_slist_free_all(p);
 }
+
+static struct curl_slist *headers(struct gctx *g, bool post, const char *idem_key)
+{
+    struct curl_slist *h = NULL;
+    h = curl_slist_append(h, arena_sprintf(g->a, "Authorization: Bearer %s", cfg.stripe_secret_key));
+    h = curl_slist_append(h, "Stripe-Version: " STRIPE_API_VERSION);
+    h = curl_slist_append(h, "Expect:");
+    if (post) {
+        h = curl_slist_append(h, "Content-Type: application/x-www-form-urlencoded");
+        h = curl_slist_append(h, arena_sprintf(g->a, "Idempotency-Key: %s", idem_key));
+    }
+    if (h)
+        arena_on_cleanup(g->a, free_headers, h);
+    return h;
+}
+
+static enum result build(struct gctx *g, const char *method, const char *path, const struct stripe_param *params,
+                         int n, const char *idem_key, struct call *c)
+{
+    c->method = method;
+    c->path = path;
+    c->post = strcmp(method, "POST") == 0;
+    if (!cfg.stripe_secret_key[0] || !cfg.stripe_api_base[0]) {
+        log_error("stripe: GIGD_STRIPE_SECRET_KEY is not set");
+        return gctx_fail(g, R_UNAVAILABLE, "Payments are not configured");
+    }
+    if (c->post && (!idem_key || !*idem_key)) {
+        log_error("stripe: POST %s without an Idempotency-Key", path);
+        return gctx_fail(g, R_ERR, "Internal error");
+    }
+    if (!(c->h = handle()))
+        return gctx_fail(g, R_UNAVAILABLE, MSG_UNAVAILABLE);
+    c->form = stripe_form(g, params, n);
+    c->url = c->post || !*c->form ? arena_sprintf(g->a, "%s%s", cfg.stripe_api_base, path)
+                                  : arena_sprintf(g->a, "%s%s?%s", cfg.stripe_api_base, path, c->form);
+    c->hdrs = headers(g, c->post, idem_key);
+    return R_SUCCESS;
+}
+
+/* -------------------------------------------------------------------- perform */
+
+/* What one attempt brought back. */
+struct attempt {
+    int n;         /* 1-based */
+    CURLcode rc;
+    long status;   /* 0 when no answer came */
+    struct sink body;
+    long long ms;
+};
+
+/* One attempt of c with tmo_ms for all of it (connect at most 5 s of that). */
+static void perform(struct gctx *g, const struct call *c, long tmo_ms, struct attempt *at)
+{
+    CURL *h = c->h;
+    buf_init(&at->body.b, g->a, 1024);
+    at->body.overflow = false;
+    curl_easy_reset(h); /* keeps the connection cache */
+    curl_easy_setopt(h, CURLOPT_URL, c->url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, tmo_ms < 5000 ? tmo_ms : 5000L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, tmo_ms);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &at->body);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "gigd/0.1");
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (c->post) {
+        curl_easy_setopt(h, CURLOPT_POST, 1L);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->form);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(c->form));
+    } else {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    }
+    long long t0 = now_ms();
+    at->rc = curl_easy_perform(h);
+    at->status = 0;
+    if (at->rc == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &at->status);
+    at->ms = now_ms() - t0;
+}
+
+/* ------------------------------------------------------------------- classify */
+
+/* What an attempt means: the result to report if no later attempt does better, whether
+ * another attempt can help, and whether the operation is settled at Stripe either way. */
+struct verdict {
+    enum result res;
+    const char *msg; /* client-safe */
+    bool retry;
+    bool definite;   /* see struct stripe_outcome */
+};
 
 static bool retryable_curl(CURLcode rc)
 {
@@ -111,6 +217,76 @@ static bool retryable_curl(CURLcode rc)
     }
 }
 
+static struct verdict classify(const struct attempt *at)
+{
+    if (at->rc != CURLE_OK)
+        return retryable_curl(at->rc) ? (struct verdict){R_UNAVAILABLE, MSG_UNAVAILABLE, true, false}
+                                      : (struct verdict){R_UPSTREAM, MSG_ERROR, false, false};
+    if (at->status >= 200 && at->status < 300)
+        return (struct verdict){R_SUCCESS, NULL, false, true};
+    if (at->status == 429)
+        return (struct verdict){R_UNAVAILABLE, "Payment provider is busy; please try again shortly", true, false};
+    if (at->status >= 500)
+        return (struct verdict){R_UPSTREAM, MSG_ERROR, true, false};
+    /* 4xx: our request or our account is wrong; retrying cannot help. 409 is an idempotency
+     * clash with a concurrent request: a retry later (the user's) will replay it. */
+    if (at->status == 409)
+        return (struct verdict){R_UPSTREAM, "Payment provider is busy with this request; please try again", false,
+                                false};
+    return (struct verdict){R_UPSTREAM, "Payment provider refused the request", false, true};
+}
+
+/* Stripe's error object, for the log: "type/code: message". */
+static const char *stripe_error_text(struct gctx *g, const struct sink *body)
+{
+    cJSON *j = gctx_json_parse(g, body->b.p, body->b.len);
+    cJSON *e = j ? cJSON_GetObjectItemCaseSensitive(j, "error") : NULL;
+    if (!cJSON_IsObject(e))
+        return "(no error object)";
+    const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "type"));
+    const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "code"));
+    const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "message"));
+    return arena_sprintf(g->a, "%s/%s: %s", type ? type : "?", code ? code : "-", msg ? msg : "");
+}
+
+/* A failed attempt in the log: Stripe's own message goes here, never to the client. */
+static void log_failure(struct gctx *g, const struct call *c, const struct attempt *at, const struct verdict *v)
+{
+    if (at->rc != CURLE_OK)
+        log_warn("stripe: %s %s attempt %d: %s (%lld ms)", c->method, c->path, at->n, curl_easy_strerror(at->rc),
+                 at->ms);
+    else if (v->retry)
+        log_warn("stripe: %s %s attempt %d → %ld %s", c->method, c->path, at->n, at->status,
+                 stripe_error_text(g, &at->body));
+    else
+        log_error("stripe: %s %s → %ld %s", c->method, c->path, at->status, stripe_error_text(g, &at->body));
+}
+
+/* A 2xx answer: *out = its object. */
+static enum result take_answer(struct gctx *g, const struct call *c, const struct attempt *at, cJSON **out)
+{
+    cJSON *j = gctx_json_parse(g, at->body.b.p, at->body.b.len);
+    if (!cJSON_IsObject(j)) {
+        log_error("stripe: %s %s: %ld with an unparsable body", c->method, c->path, at->status);
+        return gctx_fail(g, R_UPSTREAM, MSG_UNEXPECTED);
+    }
+    log_info("stripe: %s %s → %ld (attempt %d, %lld ms)", c->method, c->path, at->status, at->n, at->ms);
+    *out = j;
+    return R_SUCCESS;
+}
+
+/* Sleeps before attempt n + 1; false when there is none, or too little time left for it. */
+static bool backoff(int n, long long deadline)
+{
+    if (n >= STRIPE_MAX_ATTEMPTS)
+        return false;
+    long ms = (200L << (n - 1)) + (long)randombytes_uniform(100);
+    if (now_ms() + ms + 200 >= deadline)
+        return false;
+    sleep_ms(ms);
+    return true;
+}
+
 enum result stripe_request(struct gctx *g, const char *method, const char *path, const struct stripe_param *params,
                            int n, const char *idem_key, cJSON **out, struct stripe_outcome *oc)
 {
@@ -119,110 +295,28 @@ enum result stripe_request(struct gctx *g, const char *method, const char *path,
         oc = &dummy;
     memset(oc, 0, sizeof *oc);
     *out = NULL;
-    bool post = strcmp(method, "POST") == 0;
-    if (!cfg.stripe_secret_key[0] || !cfg.stripe_api_base[0]) {
-        log_error("stripe: GIGD_STRIPE_SECRET_KEY is not set");
-        return gctx_fail(g, R_UNAVAILABLE, "Payments are not configured");
-    }
-    if (post && (!idem_key || !*idem_key)) {
-        log_error("stripe: POST %s without an Idempotency-Key", path);
-        return gctx_fail(g, R_ERR, "Internal error");
-    }
-    CURL *c = handle();
-    if (!c)
-        return gctx_fail(g, R_UNAVAILABLE, "Payment provider is unavailable; please try again shortly");
-    const char *form = stripe_form(g, params, n);
-    const char *url = post || !*form ? arena_sprintf(g->a, "%s%s", cfg.stripe_api_base, path)
-                                     : arena_sprintf(g->a, "%s%s?%s", cfg.stripe_api_base, path, form);
-    struct curl_slist *hdrs = NULL;
-    hdrs = curl_slist_append(hdrs, arena_sprintf(g->a, "Authorization: Bearer %s", cfg.stripe_secret_key));
-    hdrs = curl_slist_append(hdrs, "Stripe-Version: " STRIPE_API_VERSION);
-    hdrs = curl_slist_append(hdrs, "Expect:");
-    if (post) {
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/x-www-form-urlencoded");
-        hdrs = curl_slist_append(hdrs, arena_sprintf(g->a, "Idempotency-Key: %s", idem_key));
-    }
-
+    struct call c = {0};
+    enum result rc = build(g, method, path, params, n, idem_key, &c);
+    if (rc)
+        return rc;
     long attempt_ms = cfg.stripe_timeout * 1000;
     long long deadline = now_ms() + 2 * attempt_ms;
-    enum result res = R_UNAVAILABLE;
-    const char *msg = "Payment provider is unavailable; please try again shortly";
-    struct sink s;
-    for (int attempt = 1; attempt <= STRIPE_MAX_ATTEMPTS; attempt++) {
+    struct verdict v = {R_UNAVAILABLE, MSG_UNAVAILABLE, true, false};
+    for (int i = 1; i <= STRIPE_MAX_ATTEMPTS; i++) {
         long long left = deadline - now_ms();
         if (left < 200)
             break;
-        oc->attempts = attempt;
-        long tmo = left < attempt_ms ? (long)left : attempt_ms;
-        if (attempt > 1)
-            curl_easy_reset(c);
-        buf_init(&s.b, g->a, 1024);
-        s.overflow = false;
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, tmo < 5000 ? tmo : 5000L);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
-        curl_easy_setopt(c, CURLOPT_USERAGENT, "gigd/0.1");
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-        if (post) {
-            curl_easy_setopt(c, CURLOPT_POST, 1L);
-            curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
-            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
-        } else {
-            curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-        }
-        long long t0 = now_ms();
-        CURLcode rc = curl_easy_perform(c);
-        long status = 0;
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        oc->status = rc == CURLE_OK ? status : 0;
-        if (rc != CURLE_OK) {
-            log_warn("stripe: %s %s attempt %d: %s (%lld ms)", method, path, attempt, curl_easy_strerror(rc),
-                     now_ms() - t0);
-            res = R_UNAVAILABLE;
-            msg = "Payment provider is unavailable; please try again shortly";
-            if (!retryable_curl(rc)) {
-                res = R_UPSTREAM;
-                msg = "Payment provider error; please try again";
-                break;
-            }
-        } else if (status >= 200 && status < 300) {
-            cJSON *j = gctx_json_parse(g, s.b.p, s.b.len);
-            curl_slist_free_all(hdrs);
-            oc->definite = true;
-            if (!cJSON_IsObject(j)) {
-                log_error("stripe: %s %s: %ld with an unparsable body", method, path, status);
-                return gctx_fail(g, R_UPSTREAM, "Payment provider sent an unexpected answer");
-            }
-            log_info("stripe: %s %s → %ld (attempt %d, %lld ms)", method, path, status, attempt, now_ms() - t0);
-            *out = j;
-            return R_SUCCESS;
-        } else if (status == 429 || status >= 500) {
-            log_warn("stripe: %s %s attempt %d → %ld %s", method, path, attempt, status,
-                     stripe_error_text(g, s.b.p, s.b.len));
-            res = status == 429 ? R_UNAVAILABLE : R_UPSTREAM;
-            msg = status == 429 ? "Payment provider is busy; please try again shortly"
-                                : "Payment provider error; please try again";
-        } else {
-            /* 4xx: our request or our account is wrong; retrying cannot help. 409 is an
-             * idempotency clash with a concurrent request: a retry later will replay it. */
-            log_error("stripe: %s %s → %ld %s", method, path, status, stripe_error_text(g, s.b.p, s.b.len));
-            oc->definite = status != 409;
-            res = R_UPSTREAM;
-            msg = status == 409 ? "Payment provider is busy with this request; please try again"
-                                : "Payment provider refused the request";
+        struct attempt at = {.n = i};
+        perform(g, &c, left < attempt_ms ? (long)left : attempt_ms, &at);
+        v = classify(&at);
+        oc->attempts = i;
+        oc->status = at.status;
+        oc->definite = v.definite;
+        if (v.res == R_SUCCESS)
+            return take_answer(g, &c, &at, out);
+        log_failure(g, &c, &at, &v);
+        if (!v.retry || !backoff(i, deadline))
             break;
-        }
-        if (attempt < STRIPE_MAX_ATTEMPTS) {
-            long backoff = (200L << (attempt - 1)) + (long)randombytes_uniform(100);
-            if (now_ms() + backoff + 200 >= deadline)
-                break;
-            sleep_ms(backoff);
-        }
     }
-    curl_slist_free_all(hdrs);
-    return gctx_fail(g, res, msg);
+    return gctx_fail(g, v.res, v.msg);
 }

@@ -46,6 +46,84 @@ static bool key_is(const struct item *it, const char *k)
     return it->kl == strlen(k) && memcmp(it->k, k, it->kl) == 0;
 }
 
+/* The signed timestamp: digits only (at most 18, so it fits a long long), given once. */
+static bool timestamp_ok(const struct item *it)
+{
+    if (it->vl == 0 || it->vl > 18)
+        return false;
+    for (size_t i = 0; i < it->vl; i++)
+        if (it->v[i] < '0' || it->v[i] > '9')
+            return false;
+    return true;
+}
+
+/* What pass 1 over the header finds. */
+struct stamp {
+    const char *t; /* the t= value as sent: the MAC covers these bytes */
+    size_t tlen;
+    long long value;
+};
+
+/* Pass 1: exactly one numeric t, at least one v1. */
+static enum stripe_sig parse_header(const char *header, struct stamp *ts)
+{
+    const char *p = header;
+    struct item it;
+    int nv1 = 0;
+    ts->t = NULL;
+    ts->tlen = 0;
+    while (next_item(&p, &it)) {
+        if (key_is(&it, "t")) {
+            if (ts->t || !timestamp_ok(&it))
+                return STRIPE_SIG_MALFORMED;
+            ts->t = it.v;
+            ts->tlen = it.vl;
+        } else if (key_is(&it, "v1")) {
+            nv1++;
+        }
+    }
+    if (!ts->t || nv1 == 0)
+        return STRIPE_SIG_MALFORMED;
+    ts->value = 0;
+    for (size_t i = 0; i < ts->tlen; i++)
+        ts->value = ts->value * 10 + (ts->t[i] - '0');
+    return STRIPE_SIG_OK;
+}
+
+/* mac = HMAC-SHA256(secret, t "." payload) */
+static void expected_mac(const char *secret, const struct stamp *ts, const void *payload, size_t len,
+                         unsigned char mac[crypto_auth_hmacsha256_BYTES])
+{
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)ts->t, ts->tlen);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)".", 1);
+    if (len)
+        crypto_auth_hmacsha256_update(&st, payload, len);
+    crypto_auth_hmacsha256_final(&st, mac);
+    sodium_memzero(&st, sizeof st);
+}
+
+/* Pass 2: compares every v1 (no early exit on a match, so timing says nothing of which). */
+static bool any_v1_matches(const char *header, const unsigned char mac[crypto_auth_hmacsha256_BYTES])
+{
+    const size_t maclen = crypto_auth_hmacsha256_BYTES;
+    bool match = false;
+    const char *p = header;
+    struct item it;
+    while (next_item(&p, &it)) {
+        if (!key_is(&it, "v1") || it.vl != 2 * maclen)
+            continue;
+        unsigned char got[crypto_auth_hmacsha256_BYTES];
+        size_t bin_len = 0;
+        if (sodium_hex2bin(got, sizeof got, it.v, it.vl, NULL, &bin_len, NULL) != 0 || bin_len != sizeof got)
+            continue;
+        if (sodium_memcmp(got, mac, maclen) == 0)
+            match = true;
+    }
+    return match;
+}
+
 enum stripe_sig stripe_sig_verify(const char *header, const void *payload, size_t len, const char *secret,
                                   long long now, long tolerance, long long *t_out)
 {
@@ -53,61 +131,17 @@ enum stripe_sig stripe_sig_verify(const char *header, const void *payload, size_
         return STRIPE_SIG_MISSING;
     if (!payload && len)
         return STRIPE_SIG_MALFORMED;
-
-    /* Pass 1: exactly one numeric t, at least one v1. */
-    const char *p = header;
-    struct item it;
-    const char *tstr = NULL;
-    size_t tlen = 0;
-    int nv1 = 0;
-    while (next_item(&p, &it)) {
-        if (key_is(&it, "t")) {
-            if (tstr || it.vl == 0 || it.vl > 18)
-                return STRIPE_SIG_MALFORMED;
-            for (size_t i = 0; i < it.vl; i++)
-                if (it.v[i] < '0' || it.v[i] > '9')
-                    return STRIPE_SIG_MALFORMED;
-            tstr = it.v;
-            tlen = it.vl;
-        } else if (key_is(&it, "v1")) {
-            nv1++;
-        }
-    }
-    if (!tstr || nv1 == 0)
-        return STRIPE_SIG_MALFORMED;
-    long long t = 0;
-    for (size_t i = 0; i < tlen; i++)
-        t = t * 10 + (tstr[i] - '0');
-
-    /* expected = HMAC-SHA256(secret, t "." payload) */
+    struct stamp ts;
+    enum stripe_sig s = parse_header(header, &ts);
+    if (s != STRIPE_SIG_OK)
+        return s;
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256_state st;
-    crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
-    crypto_auth_hmacsha256_update(&st, (const unsigned char *)tstr, tlen);
-    crypto_auth_hmacsha256_update(&st, (const unsigned char *)".", 1);
-    if (len)
-        crypto_auth_hmacsha256_update(&st, payload, len);
-    crypto_auth_hmacsha256_final(&st, mac);
-
-    /* Pass 2: compare every v1 (no early exit on a match, so timing says nothing of which). */
-    bool match = false;
-    p = header;
-    while (next_item(&p, &it)) {
-        if (!key_is(&it, "v1") || it.vl != 2 * sizeof mac)
-            continue;
-        unsigned char got[sizeof mac];
-        size_t bin_len = 0;
-        if (sodium_hex2bin(got, sizeof got, it.v, it.vl, NULL, &bin_len, NULL) != 0 || bin_len != sizeof got)
-            continue;
-        if (sodium_memcmp(got, mac, sizeof mac) == 0)
-            match = true;
-    }
-    sodium_memzero(&st, sizeof st);
-    if (!match)
+    expected_mac(secret, &ts, payload, len, mac);
+    if (!any_v1_matches(header, mac))
         return STRIPE_SIG_MISMATCH;
     if (t_out)
-        *t_out = t;
-    long long d = now - t;
+        *t_out = ts.value;
+    long long d = now - ts.value;
     if (d > tolerance || -d > tolerance)
         return STRIPE_SIG_STALE;
     return STRIPE_SIG_OK;

@@ -14,12 +14,13 @@
 
 STMT(st_subs_get, "SELECT subscription_json(s) FROM subscriptions s WHERE s.user_id = $1");
 
-enum result subs_get(struct gctx *g, const char **json)
+enum result subscriptions_get(struct gctx *g, const char **json)
 {
-    PGresult *r = DBQ(g, &st_subs_get, g->user_id);
-    if (!r)
-        return g->res;
-    *json = PQntuples(r) ? arena_strdup(g->a, db_val(r, 0, 0)) : "null";
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_subs_get, g->user_id);
+    if (rc)
+        return rc;
+    *json = PQntuples(r) ? db_val(r, 0, 0) : "null";
     return R_SUCCESS;
 }
 
@@ -45,15 +46,16 @@ struct op {
 /* The pending operation of this kind for the user, or a new one. */
 static enum result op_begin(struct gctx *g, const char *kind, struct op *op)
 {
-    if (!DBQ(g, &st_op_expire, g->user_id, kind))
-        return g->res;
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_op_expire, g->user_id, kind);
+    if (rc)
+        return rc;
     /* A concurrent claim may commit between our INSERT and SELECT snapshots: ask again. */
     for (int i = 0; i < 3; i++) {
-        PGresult *r = DBQ(g, &st_op_claim, g->user_id, kind);
-        if (!r)
-            return g->res;
+        if ((rc = DB_RUN(g, &r, &st_op_claim, g->user_id, kind)))
+            return rc;
         if (PQntuples(r)) {
-            op->id = arena_strdup(g->a, db_val(r, 0, 0));
+            op->id = db_val(r, 0, 0);
             op->key = arena_sprintf(g->a, "%s-%s-%s", kind, g->user_id, op->id);
             return R_SUCCESS;
         }
@@ -61,18 +63,31 @@ static enum result op_begin(struct gctx *g, const char *kind, struct op *op)
     return gctx_fail(g, R_CONFLICT, "Another payment request is in progress; please try again");
 }
 
-/* After a call: a definite answer (success or refusal) finishes the operation; a transient
- * failure leaves it pending so the retry reuses its key. */
-static void op_end(struct gctx *g, const struct op *op, enum result res, const struct stripe_outcome *oc)
+/* After a failed call: a definite refusal finishes the operation; a transient failure
+ * leaves it pending so the retry reuses its key. The call's error (res, with its message
+ * in g->err) stays the one the client is told: failing to mark the operation is only
+ * logged. */
+static void op_refused(struct gctx *g, const struct op *op, enum result res, const struct stripe_outcome *oc)
 {
-    if (res == R_SUCCESS || !oc->definite)
+    if (!oc->definite)
         return;
-    enum result keep = g->res;
-    const char *err = g->err;
-    if (!DBQ(g, &st_op_finish, op->id, "refused"))
+    const char *msg = g->err;
+    PGresult *r;
+    if (DB_RUN(g, &r, &st_op_finish, op->id, "refused")) {
         log_warn("stripe op %s: could not mark refused", op->id);
-    g->res = keep;
-    g->err = err;
+        gctx_fail(g, res, msg);
+    }
+}
+
+/* POSTs params to Stripe as operation op: *out = Stripe's answer (arena-owned). */
+static enum result op_call(struct gctx *g, const struct op *op, const char *path, const struct stripe_param *p,
+                           int n, cJSON **out)
+{
+    struct stripe_outcome oc;
+    enum result rc = stripe_request(g, "POST", path, p, n, op->key, out, &oc);
+    if (rc)
+        op_refused(g, op, rc, &oc);
+    return rc;
 }
 
 static const char *json_str(const cJSON *o, const char *k)
@@ -103,18 +118,19 @@ struct account {
 
 static enum result load_account(struct gctx *g, struct account *acc)
 {
-    PGresult *r = DBQ(g, &st_subs_customer_of, g->user_id);
-    if (!r)
-        return g->res;
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_subs_customer_of, g->user_id);
+    if (rc)
+        return rc;
     if (!PQntuples(r))
         return gctx_fail(g, R_UNAUTHORIZED, "Authentication required");
-    memset(acc, 0, sizeof *acc);
-    acc->has_row = !PQgetisnull(r, 0, 2);
-    acc->customer = db_val(r, 0, 0) ? arena_strdup(g->a, db_val(r, 0, 0)) : NULL;
-    acc->email = arena_strdup(g->a, db_val(r, 0, 1));
-    acc->status = acc->has_row ? arena_strdup(g->a, db_val(r, 0, 2)) : NULL;
-    acc->plan = acc->has_row ? arena_strdup(g->a, db_val(r, 0, 3)) : NULL;
-    acc->subscription = db_val(r, 0, 4) ? arena_strdup(g->a, db_val(r, 0, 4)) : NULL;
+    /* Values point into r, which lives until the arena resets; NULL for SQL NULL. */
+    acc->customer = db_val(r, 0, 0);
+    acc->email = db_val(r, 0, 1);
+    acc->status = db_val(r, 0, 2);
+    acc->plan = db_val(r, 0, 3);
+    acc->subscription = db_val(r, 0, 4);
+    acc->has_row = acc->status != NULL; /* status is NOT NULL in a subscriptions row */
     acc->cancel_at_period_end = acc->has_row && db_bool(r, 0, 5);
     return R_SUCCESS;
 }
@@ -131,16 +147,20 @@ static enum result ensure_customer(struct gctx *g, struct account *acc)
     if (acc->customer)
         return R_SUCCESS;
     struct op op;
-    if (op_begin(g, "customer", &op) != R_SUCCESS)
-        return g->res;
+    enum result rc = op_begin(g, "customer", &op);
+    if (rc)
+        return rc;
     /* A concurrent request may have finished the customer operation (storing the customer in
      * the same statement) between our first look and our claim: then our claim is a new
      * operation, and going on would create a second customer at Stripe. Look again. */
     struct account again;
-    if (load_account(g, &again) != R_SUCCESS)
-        return g->res;
+    if ((rc = load_account(g, &again)))
+        return rc;
+    PGresult *r;
     if (again.customer) {
-        DBQ(g, &st_op_finish, op.id, "expired");
+        /* Best effort: an operation left pending expires by itself (st_op_expire). */
+        if (DB_RUN(g, &r, &st_op_finish, op.id, "expired"))
+            log_warn("stripe op %s: could not mark expired", op.id);
         acc->customer = again.customer;
         return R_SUCCESS;
     }
@@ -149,21 +169,14 @@ static enum result ensure_customer(struct gctx *g, struct account *acc)
         {"metadata[user_id]", g->user_id},
     };
     cJSON *cus;
-    struct stripe_outcome oc;
-    enum result res = stripe_request(g, "POST", "/v1/customers", p, 2, op.key, &cus, &oc);
-    op_end(g, &op, res, &oc);
-    if (res != R_SUCCESS)
-        return res;
+    if ((rc = op_call(g, &op, "/v1/customers", p, (int)ARRAY_SIZE(p), &cus)))
+        return rc;
     const char *id = json_str(cus, "id");
     if (!id || !*id) {
         log_error("stripe: customer answer without an id");
         return gctx_fail(g, R_UPSTREAM, "Payment provider sent an unexpected answer");
     }
-    PGresult *r = DBQ(g, &st_subs_set_customer, g->user_id, id, op.id);
-    if (!r)
-        return g->res;
-    acc->customer = arena_strdup(g->a, db_val(r, 0, 0));
-    return R_SUCCESS;
+    return DB_ONE(g, &acc->customer, NULL, &st_subs_set_customer, g->user_id, id, op.id);
 }
 
 /* {"url": "..."} from a Stripe object with a url. */
@@ -183,24 +196,36 @@ static enum result url_json(struct gctx *g, const cJSON *obj, const char **json)
     return R_SUCCESS;
 }
 
+/* A Checkout or Billing Portal session, asked as operation `kind`: *json = {"url": ...}.
+ * The operation is finished once the url is in hand. */
+static enum result session_url(struct gctx *g, const char *kind, const char *path, const struct stripe_param *p,
+                               int n, const char **json)
+{
+    struct op op;
+    cJSON *session;
+    PGresult *r;
+    enum result rc = op_begin(g, kind, &op);
+    if (rc || (rc = op_call(g, &op, path, p, n, &session)) || (rc = url_json(g, session, json)))
+        return rc;
+    return DB_RUN(g, &r, &st_op_finish, op.id, "ok");
+}
+
 /* ------------------------------------------------------------------ checkout */
 
-enum result subs_checkout(struct gctx *g, const char **json)
+enum result subscriptions_checkout(struct gctx *g, const char **json)
 {
     if (!cfg.stripe_pro_price[0]) {
         log_error("stripe: GIGD_STRIPE_PRO_PRICE is not set");
         return gctx_fail(g, R_UNAVAILABLE, "Payments are not configured");
     }
     struct account acc;
-    if (load_account(g, &acc) != R_SUCCESS)
-        return g->res;
+    enum result rc = load_account(g, &acc);
+    if (rc)
+        return rc;
     if (live(&acc))
         return gctx_fail(g, R_CONFLICT, "You already have a Pro subscription; manage it in the billing portal");
-    if (ensure_customer(g, &acc) != R_SUCCESS)
-        return g->res;
-    struct op op;
-    if (op_begin(g, "checkout", &op) != R_SUCCESS)
-        return g->res;
+    if ((rc = ensure_customer(g, &acc)))
+        return rc;
     const struct stripe_param p[] = {
         {"mode", "subscription"},
         {"customer", acc.customer},
@@ -213,47 +238,24 @@ enum result subs_checkout(struct gctx *g, const char **json)
                                       cfg.public_url)},
         {"cancel_url", arena_sprintf(g->a, "%s/settings/billing?checkout=canceled", cfg.public_url)},
     };
-    cJSON *cs;
-    struct stripe_outcome oc;
-    enum result res = stripe_request(g, "POST", "/v1/checkout/sessions", p, (int)ARRAY_SIZE(p), op.key,
-                                     &cs, &oc);
-    op_end(g, &op, res, &oc);
-    if (res != R_SUCCESS)
-        return res;
-    if (url_json(g, cs, json) != R_SUCCESS)
-        return g->res;
-    if (!DBQ(g, &st_op_finish, op.id, "ok"))
-        return g->res;
-    return R_SUCCESS;
+    return session_url(g, "checkout", "/v1/checkout/sessions", p, (int)ARRAY_SIZE(p), json);
 }
 
 /* -------------------------------------------------------------------- portal */
 
-enum result subs_portal(struct gctx *g, const char **json)
+enum result subscriptions_portal(struct gctx *g, const char **json)
 {
     struct account acc;
-    if (load_account(g, &acc) != R_SUCCESS)
-        return g->res;
+    enum result rc = load_account(g, &acc);
+    if (rc)
+        return rc;
     if (!acc.customer)
         return gctx_fail(g, R_NOTFOUND, "No billing account yet: subscribe to Pro first");
-    struct op op;
-    if (op_begin(g, "portal", &op) != R_SUCCESS)
-        return g->res;
     const struct stripe_param p[] = {
         {"customer", acc.customer},
         {"return_url", arena_sprintf(g->a, "%s/settings/billing", cfg.public_url)},
     };
-    cJSON *ps;
-    struct stripe_outcome oc;
-    enum result res = stripe_request(g, "POST", "/v1/billing_portal/sessions", p, 2, op.key, &ps, &oc);
-    op_end(g, &op, res, &oc);
-    if (res != R_SUCCESS)
-        return res;
-    if (url_json(g, ps, json) != R_SUCCESS)
-        return g->res;
-    if (!DBQ(g, &st_op_finish, op.id, "ok"))
-        return g->res;
-    return R_SUCCESS;
+    return session_url(g, "portal", "/v1/billing_portal/sessions", p, (int)ARRAY_SIZE(p), json);
 }
 
 /* -------------------------------------------------------------------- cancel */
@@ -276,34 +278,33 @@ static const char *num_str(struct gctx *g, const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? arena_sprintf(g->a, "%.0f", v->valuedouble) : NULL;
 }
 
-enum result subs_cancel(struct gctx *g, const char **json)
+enum result subscriptions_cancel(struct gctx *g, const char **json)
 {
     struct account acc;
-    if (load_account(g, &acc) != R_SUCCESS)
-        return g->res;
+    enum result rc = load_account(g, &acc);
+    if (rc)
+        return rc;
     if (!live(&acc) || !acc.subscription)
         return gctx_fail(g, R_NOTFOUND, "No active subscription to cancel");
     if (acc.cancel_at_period_end)
-        return subs_get(g, json); /* already set: nothing to ask Stripe */
+        return subscriptions_get(g, json); /* already set: nothing to ask Stripe */
     struct op op;
-    if (op_begin(g, "cancel", &op) != R_SUCCESS)
-        return g->res;
+    if ((rc = op_begin(g, "cancel", &op)))
+        return rc;
     const struct stripe_param p[] = {{"cancel_at_period_end", "true"}};
     const char *path = arena_sprintf(g->a, "/v1/subscriptions/%s", stripe_escape(g, acc.subscription));
     cJSON *sub;
-    struct stripe_outcome oc;
-    enum result res = stripe_request(g, "POST", path, p, 1, op.key, &sub, &oc);
-    op_end(g, &op, res, &oc);
-    if (res != R_SUCCESS)
-        return res;
+    if ((rc = op_call(g, &op, path, p, (int)ARRAY_SIZE(p), &sub)))
+        return rc;
     if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sub, "cancel_at_period_end")))
         log_warn("stripe: cancel of %s answered without cancel_at_period_end", acc.subscription);
-    PGresult *r = DBQ(g, &st_subs_mark_cancel, g->user_id, acc.subscription, num_str(g, sub, "current_period_start"),
-                      num_str(g, sub, "current_period_end"), op.id);
-    if (!r)
-        return g->res;
+    PGresult *r;
+    rc = DB_RUN(g, &r, &st_subs_mark_cancel, g->user_id, acc.subscription, num_str(g, sub, "current_period_start"),
+                num_str(g, sub, "current_period_end"), op.id);
+    if (rc)
+        return rc;
     if (!PQntuples(r)) /* the subscription changed under us (webhook): show what is stored */
-        return subs_get(g, json);
-    *json = arena_strdup(g->a, db_val(r, 0, 0));
+        return subscriptions_get(g, json);
+    *json = db_val(r, 0, 0);
     return R_SUCCESS;
 }

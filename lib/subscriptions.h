@@ -6,15 +6,15 @@
 #include "gctx.h"
 
 /* *json = the caller's Subscription object, or "null" (free, never checked out). Arena-owned. */
-enum result subs_get(struct gctx *g, const char **json);
+enum result subscriptions_get(struct gctx *g, const char **json);
 /* Creates (or reuses) the Stripe customer, then a Checkout Session for the Pro price:
  * *json = {"url": "..."}. R_CONFLICT when the user already has a live Pro subscription. */
-enum result subs_checkout(struct gctx *g, const char **json);
+enum result subscriptions_checkout(struct gctx *g, const char **json);
 /* A Billing Portal session for the stored customer: *json = {"url": "..."}.
  * R_NOTFOUND when the user has no Stripe customer yet. */
-enum result subs_portal(struct gctx *g, const char **json);
+enum result subscriptions_portal(struct gctx *g, const char **json);
 /* Cancels at period end at Stripe and records cancel_at_period_end: *json = Subscription.
  * R_NOTFOUND when there is no live subscription. */
-enum result subs_cancel(struct gctx *g, const char **json);
+enum result subscriptions_cancel(struct gctx *g, const char **json);
 
 #endif

@@ -45,22 +45,22 @@ int main(void)
     snprintf(url, sizeof url, "http://127.0.0.1:%d/pub", port);
     cfg.nchan_publish_url = url;
     double t = now();
-    is_int(realtime_publish(a, RT_CONVERSATION, "x", "typing", "{\"user_id\":\"u\"}"), -1, "refused connection: -1");
+    is_int(realtime_publish(a, REALTIME_CONVERSATION, "x", "typing", "{\"user_id\":\"u\"}"), -1, "refused connection: -1");
     ok(now() - t < 0.5, "and fast (%.3f s)", now() - t);
 
     int silent = loopback(1, &port);
     ok(silent >= 0, "a listener that never answers");
     snprintf(url, sizeof url, "http://127.0.0.1:%d/pub", port);
     t = now();
-    is_int(realtime_publish(a, RT_USER, "y", "notification", "{}"), -1, "no answer: -1");
+    is_int(realtime_publish(a, REALTIME_USER, "y", "notification", "{}"), -1, "no answer: -1");
     double took = now() - t;
     ok(took < 0.8, "bounded by the short timeout (%.3f s)", took);
     t = now();
-    is_int(realtime_publish(a, RT_USER, "y", "notification", "{}"), -1, "right after a timeout: skipped");
+    is_int(realtime_publish(a, REALTIME_USER, "y", "notification", "{}"), -1, "right after a timeout: skipped");
     ok(now() - t < 0.05, "without waiting again (%.3f s)", now() - t);
 
     cfg.nchan_publish_url = "";
-    is_int(realtime_publish(a, RT_USER, "y", "notification", "{}"), 0, "publishing disabled: no-op");
+    is_int(realtime_publish(a, REALTIME_USER, "y", "notification", "{}"), 0, "publishing disabled: no-op");
     close(closed);
     close(silent);
     arena_free(a);

@@ -19,7 +19,7 @@ int main(void)
 {
     if (sodium_init() < 0)
         return 2;
-    plan(19);
+    plan(24);
     long long t = 0;
     is(stripe_sig_verify("t=1700000000,v1=" GOOD, PAYLOAD, strlen(PAYLOAD), SECRET, T, 300, &t), STRIPE_SIG_OK,
        "valid signature");
@@ -40,6 +40,11 @@ int main(void)
        "only v0 is not enough");
     is(v("t=17x0,v1=" GOOD, PAYLOAD, T), STRIPE_SIG_MALFORMED, "non-numeric t");
     is(v("t=1,t=1700000000,v1=" GOOD, PAYLOAD, T), STRIPE_SIG_MALFORMED, "repeated t");
+    is(v("t=,v1=" GOOD, PAYLOAD, T), STRIPE_SIG_MALFORMED, "empty t");
+    is(v("t=1234567890123456789,v1=" GOOD, PAYLOAD, T), STRIPE_SIG_MALFORMED, "t longer than 18 digits");
+    is(v("t=1700000000,v1=" GOOD "00", PAYLOAD, T), STRIPE_SIG_MISMATCH, "v1 of the wrong length");
+    is(v("t=1700000000,v1=zz350b2ce5afbc77f4b89a7d0f45b838daf3f7c4393a56192d00c4cfe8a60065", PAYLOAD, T), STRIPE_SIG_MISMATCH, "v1 not hex");
+    is(v("t=1700000000,,v1,v1=" GOOD ",x", PAYLOAD, T), STRIPE_SIG_OK, "empty and valueless items skipped");
     is(v("garbage", PAYLOAD, T), STRIPE_SIG_MALFORMED, "garbage header");
     is(v("", PAYLOAD, T), STRIPE_SIG_MISSING, "empty header");
     is(stripe_sig_verify(NULL, PAYLOAD, strlen(PAYLOAD), SECRET, T, 300, NULL), STRIPE_SIG_MISSING,
