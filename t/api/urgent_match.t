@@ -121,6 +121,7 @@ SKIP: {
     my ($lat, $lng) = spot();
     my $self = provider(lat => $lat, lng => $lng);
     my ($s, $d) = urgent_gig($self, lat => $lat, lng => $lng);
+    is $s, 201, 'the provider creates a gig of their own';
     hold_webhook($d->{gig_id});
     my @o = offers_of($d->{gig_id});
     is scalar @o, 0, 'the requester is never offered their own gig';
