@@ -41,7 +41,7 @@ static char *slurp(const char *path)
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)n + 1);
+    char *p = n < 0 ? NULL : malloc((size_t)n + 1);
     if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
         free(p);
         p = NULL;
@@ -62,6 +62,97 @@ static bool exec_ok(PGconn *c, const char *sql, ExecStatusType want)
     return ok;
 }
 
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+static bool is_migration(const char *name)
+{
+    size_t l = strlen(name);
+    return l > 4 && !strcmp(name + l - 4, ".sql") && name[0] >= '0' && name[0] <= '9';
+}
+
+/* The migration files of dir (NNN_*.sql), sorted; the caller frees them with free_names.
+ * Returns 0, or -1 after saying why. */
+static int list_migrations(const char *dir, char ***out, size_t *count)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "gigctl: cannot open %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d))) {
+        if (!is_migration(e->d_name))
+            continue;
+        char **grown = realloc(names, sizeof *names * (n + 1));
+        char *name = strdup(e->d_name);
+        if (grown)
+            names = grown;
+        if (!grown || !name) {
+            free(name);
+            fprintf(stderr, "gigctl: out of memory listing %s\n", dir);
+            rc = -1;
+            break;
+        }
+        names[n++] = name;
+    }
+    closedir(d);
+    if (rc < 0) {
+        free_names(names, n);
+        return -1;
+    }
+    if (n > 1)
+        qsort(names, n, sizeof *names, cmp_str);
+    *out = names;
+    *count = n;
+    return 0;
+}
+
+static bool migration_applied(PGconn *c, const char *name)
+{
+    const char *params[1] = {name};
+    PGresult *r = PQexecParams(c, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, NULL, params, NULL,
+                               NULL, 0);
+    bool done = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+    PQclear(r);
+    return done;
+}
+
+/* Applies one migration file and records it, in one transaction. Returns 0 or -1. */
+static int apply_migration(PGconn *c, const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *sql = slurp(path);
+    if (!sql) {
+        fprintf(stderr, "gigctl: cannot read %s\n", path);
+        return -1;
+    }
+    bool ok = exec_ok(c, "BEGIN", PGRES_COMMAND_OK) && exec_ok(c, sql, PGRES_COMMAND_OK);
+    free(sql);
+    if (ok) {
+        const char *params[1] = {name};
+        PGresult *r = PQexecParams(c, "INSERT INTO schema_migrations (version) VALUES ($1)", 1, NULL, params,
+                                   NULL, NULL, 0);
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+    }
+    if (!ok || !exec_ok(c, "COMMIT", PGRES_COMMAND_OK)) {
+        exec_ok(c, "ROLLBACK", PGRES_COMMAND_OK);
+        fprintf(stderr, "gigctl: migration %s failed\n", name);
+        return -1;
+    }
+    printf("applied %s\n", name);
+    return 0;
+}
+
 /* Applies sql/NNN_*.sql in order, each in its own transaction, recorded in
  * schema_migrations, under a session advisory lock so two hosts cannot race. */
 static int cmd_migrate(const char *dir)
@@ -78,58 +169,15 @@ static int cmd_migrate(const char *dir)
     if (!exec_ok(c, "SET client_min_messages = warning", PGRES_COMMAND_OK) ||
         !exec_ok(c, "SELECT pg_advisory_lock(hashtext('gigd-migrate'))", PGRES_TUPLES_OK) ||
         !exec_ok(c, "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY,"
-                    " applied_at timestamptz NOT NULL DEFAULT now())", PGRES_COMMAND_OK))
+                    " applied_at timestamptz NOT NULL DEFAULT now())", PGRES_COMMAND_OK) ||
+        list_migrations(dir, &names, &n) < 0)
         goto out;
-    DIR *d = opendir(dir);
-    if (!d) {
-        fprintf(stderr, "gigctl: cannot open %s: %s\n", dir, strerror(errno));
-        goto out;
-    }
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l > 4 && !strcmp(e->d_name + l - 4, ".sql") && e->d_name[0] >= '0' && e->d_name[0] <= '9') {
-            names = realloc(names, sizeof *names * (n + 1));
-            names[n++] = strdup(e->d_name);
-        }
-    }
-    closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
-    for (size_t i = 0; i < n; i++) {
-        const char *params[1] = {names[i]};
-        PGresult *r = PQexecParams(c, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, NULL, params,
-                                   NULL, NULL, 0);
-        bool done = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
-        PQclear(r);
-        if (done)
-            continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        char *sql = slurp(path);
-        if (!sql) {
-            fprintf(stderr, "gigctl: cannot read %s\n", path);
+    for (size_t i = 0; i < n; i++)
+        if (!migration_applied(c, names[i]) && apply_migration(c, dir, names[i]) < 0)
             goto out;
-        }
-        bool ok = exec_ok(c, "BEGIN", PGRES_COMMAND_OK) && exec_ok(c, sql, PGRES_COMMAND_OK);
-        free(sql);
-        if (ok) {
-            r = PQexecParams(c, "INSERT INTO schema_migrations (version) VALUES ($1)", 1, NULL, params, NULL,
-                             NULL, 0);
-            ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-            PQclear(r);
-        }
-        if (!ok || !exec_ok(c, "COMMIT", PGRES_COMMAND_OK)) {
-            exec_ok(c, "ROLLBACK", PGRES_COMMAND_OK);
-            fprintf(stderr, "gigctl: migration %s failed\n", names[i]);
-            goto out;
-        }
-        printf("applied %s\n", names[i]);
-    }
     rc = 0;
 out:
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    free_names(names, n);
     PQfinish(c);
     return rc;
 }
@@ -172,12 +220,12 @@ static int cmd_deliver(bool once)
             PQclear(r);
             listened_gen = db.gen;
         }
-        int work = 0, n;
-        if ((n = mail_deliver_batch(&g, 20)) > 0)
-            work += n;
-        if ((n = outbox_deliver(&g)) > 0)
-            work += n;
-        bool failed = n < 0 || g.res == R_UNAVAILABLE;
+        int mailed = 0, pushed = 0;
+        enum result rc = mail_deliver_batch(&g, 20, &mailed);
+        if (rc != R_UNAVAILABLE)
+            rc = outbox_deliver(&g, &pushed);
+        int work = mailed + pushed;
+        bool failed = rc != R_SUCCESS;
         arena_reset(a);
         if (failed && PQstatus(db.conn) != CONNECTION_OK) {
             db_close(&db);
@@ -204,9 +252,10 @@ static int cmd_cron(const char *name)
     struct gctx g = {.a = a, .db = &db};
     const char *json = NULL;
     int rc = 0;
-    if (cron_run(&g, name, &json) != R_SUCCESS) {
+    enum result res = cron_run(&g, name, &json);
+    if (res) {
         fprintf(stderr, "gigctl: cron %s: %s\n", name, g.err ? g.err : "failed");
-        rc = g.res == R_NOTFOUND ? 2 : 1;
+        rc = res == R_NOTFOUND ? 2 : 1;
     } else {
         realtime_publish_notifications(&g, g.events); /* reminders reach open streams too */
         printf("%s\n", json);
@@ -235,8 +284,10 @@ int main(int argc, char **argv)
     if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
         return 1;
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "migrate"))
-        return cmd_migrate(argc > 2 ? argv[2] : (getenv("GIGD_SQL_DIR") ? getenv("GIGD_SQL_DIR") : "sql"));
+    if (!strcmp(cmd, "migrate")) {
+        const char *dir = argc > 2 ? argv[2] : getenv("GIGD_SQL_DIR");
+        return cmd_migrate(dir ? dir : "sql");
+    }
     if (!strcmp(cmd, "deliver"))
         return cmd_deliver(argc > 2 && !strcmp(argv[2], "--once"));
     if (!strcmp(cmd, "cron") && argc > 2)

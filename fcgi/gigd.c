@@ -3,6 +3,7 @@
  * Signal handlers only set flags; the loop below acts on them. */
 #include "config.h"
 #include "log.h"
+#include "util.h"
 #include "worker.h"
 #include <curl/curl.h>
 #include <sodium.h>
@@ -109,18 +110,21 @@ static int live_workers(unsigned gen_only, bool current)
     return n;
 }
 
-/* Fills current-generation slots up to cfg.workers. */
+/* Fills current-generation slots up to cfg.workers (the config caps it at MAX_WORKERS);
+ * says so when it cannot, since a short pool otherwise goes unnoticed until load. */
 static void fill_pool(void)
 {
+    long want = cfg.workers < MAX_WORKERS ? cfg.workers : MAX_WORKERS;
     int have = live_workers(generation, true);
-    for (int i = 0; i < MAX_WORKERS * 2 && have < cfg.workers; i++) {
+    for (int i = 0; i < MAX_WORKERS * 2 && have < want; i++) {
         if (slots[i].pid == 0) {
-            if (spawn(i) == 0)
-                have++;
-            else
+            if (spawn(i) < 0)
                 break;
+            have++;
         }
     }
+    if (have < want)
+        log_error("only %d of %ld workers running: cannot start more", have, want);
 }
 
 static void signal_workers(int sig, bool old_only)
@@ -165,15 +169,15 @@ static void reap(void)
     }
 }
 
+/* config_load replaces cfg only as a whole: a refused reload leaves the running
+ * configuration (and the one later respawns inherit) exactly as it was. */
 static void reload(void)
 {
     char err[512];
     if (config_load(err, sizeof err) < 0) {
-        log_error("reload refused: %s", err);
+        log_error("reload refused, keeping the running configuration: %s", err);
         return;
     }
-    if (cfg.workers > MAX_WORKERS)
-        cfg.workers = MAX_WORKERS;
     generation++;
     log_info("reloading: generation %u, %ld workers", generation, cfg.workers);
     /* New workers first, so the socket is never without a reader; then retire the old. */
@@ -202,16 +206,33 @@ static void shutdown_pool(void)
     }
 }
 
-int main(void)
+/* Handlers only set flags; the signals stay blocked except inside ppoll (orig is the
+ * mask to wait with), so no flag is missed between the check and the wait. */
+static void install_signals(sigset_t *orig)
+{
+    static const int handled[] = {SIGHUP, SIGQUIT, SIGTERM, SIGINT, SIGCHLD};
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigset_t block;
+    sigemptyset(&block);
+    for (size_t i = 0; i < ARRAY_SIZE(handled); i++) {
+        sigaction(handled[i], &sa, NULL);
+        sigaddset(&block, handled[i]);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    sigprocmask(SIG_BLOCK, &block, orig);
+}
+
+/* Configuration, libraries (once, before fork, so every worker inherits them
+ * initialised), the listening socket, the pidfile. Returns the exit status or -1. */
+static int start_master(void)
 {
     char err[512];
     if (config_load(err, sizeof err) < 0) {
         fprintf(stderr, "gigd: configuration error: %s\n", err);
         return 2;
     }
-    if (cfg.workers > MAX_WORKERS)
-        cfg.workers = MAX_WORKERS;
-    /* Once, before fork, so every worker inherits initialised libraries. */
     if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
         fprintf(stderr, "gigd: library initialisation failed\n");
         return 1;
@@ -219,32 +240,18 @@ int main(void)
     if (open_listener() < 0)
         return 1;
     write_pidfile();
+    return -1;
+}
 
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGHUP, &sa, NULL);
-    sigaction(SIGQUIT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGCHLD, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    /* Signals are blocked except inside ppoll, so no flag is missed between check and wait. */
-    sigset_t block, orig;
-    sigemptyset(&block);
-    sigaddset(&block, SIGHUP);
-    sigaddset(&block, SIGQUIT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &block, &orig);
-
+/* The master's loop: reap, reload, respawn (after a crash storm's back-off) until stopped. */
+static void serve_pool(const sigset_t *orig)
+{
     log_info("gigd master starting %ld workers", cfg.workers);
     fill_pool();
     time_t respawn_at = 0;
     while (!got_stop) {
         struct timespec ts = {1, 0};
-        ppoll(NULL, 0, &ts, &orig);
+        ppoll(NULL, 0, &ts, orig);
         if (got_chld) {
             got_chld = 0;
             reap();
@@ -265,6 +272,16 @@ int main(void)
             backoff_s = 0;
         fill_pool();
     }
+}
+
+int main(void)
+{
+    int rc = start_master();
+    if (rc >= 0)
+        return rc;
+    sigset_t orig;
+    install_signals(&orig);
+    serve_pool(&orig);
     shutdown_pool();
     if (cfg.pidfile && *cfg.pidfile)
         unlink(cfg.pidfile);

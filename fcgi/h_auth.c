@@ -5,14 +5,14 @@
 
 static void set_cookie(struct request *r, const char *token)
 {
-    resp_header(r, "Set-Cookie",
+    respond_header(r, "Set-Cookie",
                 arena_sprintf(r->a, "%s=%s; Path=/; Max-Age=%d; HttpOnly; Secure; SameSite=Lax", AUTH_COOKIE,
                               token, AUTH_SESSION_SECONDS));
 }
 
 static void clear_cookie(struct request *r)
 {
-    resp_header(r, "Set-Cookie",
+    respond_header(r, "Set-Cookie",
                 arena_sprintf(r->a, "%s=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax", AUTH_COOKIE));
 }
 

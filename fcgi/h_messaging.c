@@ -52,11 +52,7 @@ static bool foreign_origin(struct request *r)
     const char *origin = req_param(r, "HTTP_ORIGIN");
     if (!r->auth_via_cookie || !origin || !*origin)
         return false;
-    const char *pub = cfg.public_url;
-    const char *host = strstr(pub, "://");
-    const char *slash = host ? strchr(host + 3, '/') : NULL;
-    size_t n = slash ? (size_t)(slash - pub) : strlen(pub);
-    return !(strlen(origin) == n && !strncasecmp(origin, pub, n));
+    return !config_is_public_origin(origin, strlen(origin));
 }
 
 /* nchan_authorize_request: 200 lets nchan subscribe the caller, anything else refuses. */
@@ -82,7 +78,7 @@ void h_rt_notifications(struct request *r)
         respond_fail(r, R_FORBIDDEN, "Cross-site subscription refused");
         return;
     }
-    resp_header(r, "X-Accel-Redirect", arena_sprintf(r->a, "/_realtime/notifications/%s", r->g.user_id));
+    respond_header(r, "X-Accel-Redirect", arena_sprintf(r->a, "/_realtime/notifications/%s", r->g.user_id));
     respond_ok(r);
 }
 
@@ -176,8 +172,8 @@ void h_attachments_get(struct request *r)
         respond_error(r);
         return;
     }
-    resp_header(r, "X-Accel-Redirect", arena_sprintf(r->a, "/_private/%s", f.storage_key));
-    resp_header(r, "Content-Type", f.type);
-    resp_header(r, "Content-Disposition", disposition(r->a, f.name));
+    respond_header(r, "X-Accel-Redirect", arena_sprintf(r->a, "/_private/%s", f.storage_key));
+    respond_header(r, "Content-Type", f.type);
+    respond_header(r, "Content-Disposition", disposition(r->a, f.name));
     respond_ok(r);
 }

@@ -9,7 +9,7 @@
 #include "buf.h"
 #include "gctx.h"
 
-#define MAX_ROUTE_PARAMS 4
+#define ROUTER_MAX_PARAMS 4
 
 struct kv {
     const char *key, *val;
@@ -20,7 +20,7 @@ struct request {
     arena *a;
     struct gctx g;
     const char *method, *path, *query, *request_id;
-    const char *params[MAX_ROUTE_PARAMS];
+    const char *params[ROUTER_MAX_PARAMS];
     int nparams;
     struct kv *qs;
     int nqs;
@@ -54,6 +54,6 @@ const char *req_arg(struct request *r, int i);                    /* route param
 enum result req_read_body(struct request *r, long limit);
 
 /* Response building. */
-void resp_header(struct request *r, const char *name, const char *value);
+void respond_header(struct request *r, const char *name, const char *value);
 
 #endif

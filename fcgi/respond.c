@@ -26,7 +26,7 @@ static const struct {
     {R_UNAVAILABLE, 503, "UNAVAILABLE"},
 };
 
-int result_status(enum result r)
+int respond_status(enum result r)
 {
     for (size_t i = 0; i < ARRAY_SIZE(map); i++)
         if (map[i].r == r)
@@ -34,7 +34,7 @@ int result_status(enum result r)
     return 500;
 }
 
-const char *result_code(enum result r)
+const char *respond_code(enum result r)
 {
     for (size_t i = 0; i < ARRAY_SIZE(map); i++)
         if (map[i].r == r)
@@ -42,7 +42,7 @@ const char *result_code(enum result r)
     return "INTERNAL_ERROR";
 }
 
-void resp_header(struct request *r, const char *name, const char *value)
+void respond_header(struct request *r, const char *name, const char *value)
 {
     buf_printf(&r->headers, "%s: %s\r\n", name, value);
 }
@@ -71,13 +71,13 @@ void respond_error(struct request *r)
     const char *msg = r->g.err;
     /* Internal details never reach the client. */
     if (res == R_ERR || !msg)
-        msg = res == R_ERR ? "Internal error" : result_code(res);
-    r->status = result_status(res);
+        msg = res == R_ERR ? "Internal error" : respond_code(res);
+    r->status = respond_status(res);
     r->out.len = 0;
     buf_puts(&r->out, "{\"success\":false,\"error\":");
     buf_json_str(&r->out, msg);
     buf_puts(&r->out, ",\"code\":\"");
-    buf_puts(&r->out, result_code(res));
+    buf_puts(&r->out, respond_code(res));
     buf_putc(&r->out, '"');
     if (res == R_INVALID && r->g.fields) {
         char *f = cJSON_PrintUnformatted(r->g.fields);
@@ -89,7 +89,7 @@ void respond_error(struct request *r)
     }
     buf_putc(&r->out, '}');
     if (res == R_RATELIMITED && r->g.retry_after)
-        resp_header(r, "Retry-After", r->g.retry_after);
+        respond_header(r, "Retry-After", r->g.retry_after);
     r->responded = true;
 }
 

@@ -3,8 +3,8 @@
 #define GIGD_RESPOND_H
 #include "http.h"
 
-int result_status(enum result r);
-const char *result_code(enum result r);
+int respond_status(enum result r);
+const char *respond_code(enum result r);
 
 /* {"success":true,"data":<json>} — json is already-rendered JSON text, or NULL for no data. */
 void respond_data(struct request *r, int status, const char *json);

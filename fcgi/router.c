@@ -15,7 +15,7 @@ static bool match(const char *pat, const char *path, arena *a, const char **para
         size_t pl = pe ? (size_t)(pe - pat) : strlen(pat);
         size_t sl = se ? (size_t)(se - path) : strlen(path);
         if (pat[0] == ':') {
-            if (sl == 0 || n >= MAX_ROUTE_PARAMS)
+            if (sl == 0 || n >= ROUTER_MAX_PARAMS)
                 return false;
             if (params)
                 params[n] = arena_strndup(a, path, sl);

@@ -66,23 +66,15 @@ static bool unsafe_method(const char *m)
     return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS");
 }
 
-/* The site's own origin: scheme://host[:port] of GIGD_PUBLIC_URL. */
-static bool same_origin(const char *origin)
-{
-    const char *pub = cfg.public_url;
-    const char *p = strstr(pub, "://");
-    size_t n = p ? (size_t)(strchr(p + 3, '/') ? strchr(p + 3, '/') - pub : (long)strlen(pub)) : strlen(pub);
-    return strlen(origin) == n && !strncasecmp(origin, pub, n);
-}
-
-/* Cookie-authenticated unsafe requests must come from our own pages. */
+/* Cookie-authenticated unsafe requests must come from our own pages: the Origin header,
+ * else Sec-Fetch-Site, else the Referer's origin, compared with cfg.public_origin. */
 static bool csrf_refused(struct request *r)
 {
     if (!r->auth_via_cookie || !unsafe_method(r->method))
         return false;
     const char *origin = req_param(r, "HTTP_ORIGIN");
     if (origin && *origin)
-        return !same_origin(origin);
+        return !config_is_public_origin(origin, strlen(origin));
     const char *site = req_param(r, "HTTP_SEC_FETCH_SITE");
     if (site && (!strcmp(site, "cross-site") || !strcmp(site, "same-site")))
         return true;
@@ -90,8 +82,7 @@ static bool csrf_refused(struct request *r)
     if (referer && *referer) {
         const char *p = strstr(referer, "://");
         const char *slash = p ? strchr(p + 3, '/') : NULL;
-        char *o = arena_strndup(r->a, referer, slash ? (size_t)(slash - referer) : strlen(referer));
-        return !same_origin(o);
+        return !config_is_public_origin(referer, slash ? (size_t)(slash - referer) : strlen(referer));
     }
     return false;
 }
@@ -148,71 +139,88 @@ static bool json_content_type(struct request *r)
     return !strncasecmp(ct, "application/json", 16) || (strstr(ct, "+json") != NULL);
 }
 
-void worker_dispatch(struct request *r)
+/* Step 1: the query string and the route (404 or 405 when none matches). */
+static enum result match_route(struct request *r, const struct route **rt)
 {
-    const char *params[MAX_ROUTE_PARAMS];
+    const char *params[ROUTER_MAX_PARAMS];
     bool path_known;
     r->nqs = http_parse_query(r->a, r->query, &r->qs);
     if (r->nqs < 0) {
         r->nqs = 0;
-        respond_fail(r, R_INVALID, "Malformed query string");
-        return;
+        return gctx_fail(&r->g, R_INVALID, "Malformed query string");
     }
-    const struct route *rt = router_match(routes, routes_count, r->method, r->path, r->a, params, &r->nparams,
-                                          &path_known);
-    if (!rt) {
-        if (path_known) {
-            respond_fail(r, R_METHOD, "Method not allowed");
-        } else {
-            respond_fail(r, R_NOTFOUND, "Not found");
-        }
-        return;
-    }
+    *rt = router_match(routes, routes_count, r->method, r->path, r->a, params, &r->nparams, &path_known);
+    if (!*rt)
+        return path_known ? gctx_fail(&r->g, R_METHOD, "Method not allowed") : gctx_fail(&r->g, R_NOTFOUND, "Not found");
     memcpy(r->params, params, sizeof params);
-    if (rt->flags & (ROUTE_AUTH | ROUTE_OPTAUTH | ROUTE_QTOKEN)) {
-        find_token(r, rt->flags);
-        if (r->token && *r->token) {
-            if (auth_session_verify(&r->g, r->token) != R_SUCCESS && r->g.res != R_UNAUTHORIZED) {
-                respond_error(r);
-                return;
-            }
-        }
-        if ((rt->flags & (ROUTE_AUTH | ROUTE_QTOKEN)) && !r->g.user_id) {
-            respond_fail(r, R_UNAUTHORIZED, r->token ? "Invalid or expired session" : "Authentication required");
-            return;
-        }
-        r->g.res = R_SUCCESS;
-        if (r->g.user_id && csrf_refused(r)) {
-            respond_fail(r, R_FORBIDDEN, "Cross-site request refused");
-            return;
-        }
+    return R_SUCCESS;
+}
+
+/* Step 2: who is asking. An invalid token is as good as none on an optional-auth route;
+ * a database failure while checking it is not. */
+static enum result authenticate(struct request *r, unsigned flags)
+{
+    if (!(flags & (ROUTE_AUTH | ROUTE_OPTAUTH | ROUTE_QTOKEN)))
+        return R_SUCCESS;
+    find_token(r, flags);
+    if (r->token && *r->token) {
+        enum result rc = auth_session_verify(&r->g, r->token);
+        if (rc && rc != R_UNAUTHORIZED)
+            return rc;
     }
-    if (!(rt->flags & ROUTE_UPLOAD) && unsafe_method(r->method)) {
-        if (req_read_body(r, cfg.json_body_limit) != R_SUCCESS) {
-            respond_error(r);
-            return;
-        }
-    }
-    if (rt->flags & ROUTE_JSON) {
-        if (!json_content_type(r)) {
-            respond_fail(r, R_UNSUPPORTED, "Content-Type must be application/json");
-            return;
-        }
-        if (r->body_len == 0) {
-            respond_fail(r, R_INVALID, "Request body must be a JSON object");
-            return;
-        }
-        r->json = gctx_json_parse(&r->g, r->body, r->body_len);
-        if (!r->json) {
-            respond_fail(r, R_INVALID, "Malformed JSON");
-            return;
-        }
-        if (!cJSON_IsObject(r->json)) {
-            respond_fail(r, R_INVALID, "Request body must be a JSON object");
-            return;
-        }
-    }
-    rt->fn(r);
+    if ((flags & (ROUTE_AUTH | ROUTE_QTOKEN)) && !r->g.user_id)
+        return gctx_fail(&r->g, R_UNAUTHORIZED, r->token ? "Invalid or expired session" : "Authentication required");
+    r->g.res = R_SUCCESS; /* a refused optional token is not this request's error */
+    return R_SUCCESS;
+}
+
+/* Step 3: cookie sessions are refused on cross-site unsafe requests. */
+static enum result check_csrf(struct request *r)
+{
+    if (r->g.user_id && csrf_refused(r))
+        return gctx_fail(&r->g, R_FORBIDDEN, "Cross-site request refused");
+    return R_SUCCESS;
+}
+
+/* Step 4: the body of an unsafe request, up to the JSON limit (uploads stream their own). */
+static enum result read_body(struct request *r, unsigned flags)
+{
+    if ((flags & ROUTE_UPLOAD) || !unsafe_method(r->method))
+        return R_SUCCESS;
+    return req_read_body(r, cfg.json_body_limit);
+}
+
+/* Step 5: a JSON route gets its body parsed into r->json, which must be an object. */
+static enum result parse_json(struct request *r, unsigned flags)
+{
+    if (!(flags & ROUTE_JSON))
+        return R_SUCCESS;
+    if (!json_content_type(r))
+        return gctx_fail(&r->g, R_UNSUPPORTED, "Content-Type must be application/json");
+    if (r->body_len == 0)
+        return gctx_fail(&r->g, R_INVALID, "Request body must be a JSON object");
+    r->json = gctx_json_parse(&r->g, r->body, r->body_len);
+    if (!r->json)
+        return gctx_fail(&r->g, R_INVALID, "Malformed JSON");
+    if (!cJSON_IsObject(r->json))
+        return gctx_fail(&r->g, R_INVALID, "Request body must be a JSON object");
+    return R_SUCCESS;
+}
+
+void worker_dispatch(struct request *r)
+{
+    const struct route *rt = NULL;
+    enum result rc = match_route(r, &rt);
+    if (!rc)
+        rc = authenticate(r, rt->flags);
+    if (!rc)
+        rc = check_csrf(r);
+    if (!rc)
+        rc = read_body(r, rt->flags);
+    if (!rc)
+        rc = parse_json(r, rt->flags);
+    if (!rc)
+        rt->fn(r);
     if (!r->responded)
         respond_error(r);
 }

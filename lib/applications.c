@@ -216,11 +216,11 @@ enum result applications_set_status(struct gctx *g, const char *id, const cJSON 
     if (!market_id(id))
         return gctx_fail(g, R_NOTFOUND, "Application not found");
     const char *one[1] = {id};
-    return set_status(g, pg_text_array(g->a, one, 1), 1, v[0].s, true, json);
+    return set_status(g, validate_text_array(g->a, one, 1), 1, v[0].s, true, json);
 }
 
 static const struct vfield bulk_fields[] = {
-    {.name = "ids", .type = V_STRINGS, .required = true, .min = 1, .max = 100, .item_max = 36, .check = valid_uuid,
+    {.name = "ids", .type = V_STRINGS, .required = true, .min = 1, .max = 100, .item_max = 36, .check = validate_uuid,
      .check_msg = "must contain only UUIDs"},
     {.name = "status", .type = V_ENUM, .required = true, .options = poster_statuses},
 };
@@ -242,5 +242,5 @@ enum result applications_bulk_status(struct gctx *g, const cJSON *body, const ch
         if (!dup)
             ids[n++] = v[0].items[i];
     }
-    return set_status(g, pg_text_array(g->a, ids, n), n, v[1].s, false, json);
+    return set_status(g, validate_text_array(g->a, ids, n), n, v[1].s, false, json);
 }

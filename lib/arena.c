@@ -24,13 +24,17 @@ struct arena {
     struct cleanup *cleanups;
 };
 
+static _Noreturn void out_of_memory(const char *why, size_t n)
+{
+    fprintf(stderr, "arena: %s (%zu bytes)\n", why, n);
+    abort();
+}
+
 static struct block *block_new(size_t size)
 {
     struct block *b = malloc(sizeof *b + size);
-    if (!b) {
-        fputs("arena: out of memory\n", stderr);
-        abort();
-    }
+    if (!b)
+        out_of_memory("out of memory", size);
     b->next = NULL;
     b->size = size;
     b->used = 0;
@@ -50,6 +54,9 @@ arena *arena_new(size_t block_size)
 void *arena_alloc(arena *a, size_t n)
 {
     const size_t align = sizeof(max_align_t);
+    /* Rounding up, and later the block header, must not wrap a huge request to a tiny one. */
+    if (n > SIZE_MAX - sizeof(struct block) - align)
+        out_of_memory("allocation size overflows", n);
     n = (n + align - 1) & ~(align - 1);
     if (n == 0)
         n = align;
@@ -76,6 +83,8 @@ void *arena_zalloc(arena *a, size_t n)
 
 char *arena_strndup(arena *a, const char *s, size_t n)
 {
+    if (n == SIZE_MAX)
+        out_of_memory("allocation size overflows", n);
     char *p = arena_alloc(a, n + 1);
     memcpy(p, s, n);
     p[n] = '\0';

@@ -16,7 +16,8 @@ void arena_free(arena *a);
 /* Runs cleanups (last registered first) and releases all but the first block. */
 void arena_reset(arena *a);
 
-/* Memory returned lives until the next arena_reset(); aligned for any type. */
+/* Memory returned lives until the next arena_reset(); aligned for any type. Like running
+ * out of memory, a size that cannot be rounded up and stored aborts. */
 void *arena_alloc(arena *a, size_t n);
 void *arena_zalloc(arena *a, size_t n);
 char *arena_strdup(arena *a, const char *s);

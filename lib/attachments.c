@@ -67,7 +67,7 @@ static int name_char(const unsigned char *s)
             return 0;
         seq[i] = (char)s[i];
     }
-    return len && valid_utf8(seq) ? len : 0; /* valid_utf8 refuses overlongs and surrogates */
+    return len && validate_utf8(seq) ? len : 0; /* validate_utf8 refuses overlongs and surrogates */
 }
 
 /* The last path component, each byte of a control character or invalid UTF-8 replaced
@@ -236,7 +236,7 @@ STMT(st_att_get,
 
 enum result attachments_get(struct gctx *g, const char *id, struct attachments_file *out)
 {
-    if (!id || !valid_uuid(id))
+    if (!id || !validate_uuid(id))
         return gctx_fail(g, R_NOTFOUND, "Attachment not found");
     PGresult *r;
     enum result rc = DB_RUN(g, &r, &st_att_get, id, g->user_id);

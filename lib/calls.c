@@ -92,7 +92,7 @@ STMT(st_calls_history,
 enum result calls_history(struct gctx *g, const char *limit_s, const char **json)
 {
     long limit;
-    enum result rc = query_long(g, "limit", limit_s, 20, 1, 100, &limit);
+    enum result rc = validate_query_long(g, "limit", limit_s, 20, 1, 100, &limit);
     if (rc)
         return rc;
     return DB_ONE(g, json, NULL, &st_calls_history, g->user_id, cfg.video_base_url,
@@ -109,7 +109,7 @@ STMT(st_calls_end,
 
 enum result calls_end(struct gctx *g, const char *call_id, const char **json)
 {
-    if (!call_id || !valid_uuid(call_id))
+    if (!call_id || !validate_uuid(call_id))
         return gctx_fail(g, R_NOTFOUND, "Call not found");
     PGresult *r;
     enum result rc = DB_RUN(g, &r, &st_calls_end, call_id, g->user_id, cfg.video_base_url);

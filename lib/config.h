@@ -1,6 +1,8 @@
-/* config.h — every GIGD_* setting, read from the environment once and checked. */
+/* config.h — every GIGD_* setting, read once and checked, replaced only as a whole. */
 #ifndef GIGD_CONFIG_H
 #define GIGD_CONFIG_H
+#include <stdbool.h>
+#include <stddef.h>
 
 struct config {
     const char *database_url;
@@ -29,12 +31,25 @@ struct config {
     long match_wave;              /* providers offered an urgent gig per wave */
     long match_wave_interval;     /* seconds between waves while nobody is selected */
     long platform_fee_bps;        /* platform fee on urgent gigs, basis points (1200 = 12 %) */
+    /* Derived at load: scheme://host[:port] of public_url, lowercased, default port
+     * dropped. Every same-origin check compares against it. */
+    const char *public_origin;
 };
 
+/* The configuration in force. Its strings are owned by the config module and stay valid
+ * until the next successful config_load replaces them; never written elsewhere. */
 extern struct config cfg;
 
-/* Loads cfg from the environment (after applying GIGD_CONFIG_FILE if set).
- * Returns 0, or -1 after writing the offending variable's name and problem to err. */
-int config_load(char *err, unsigned long errlen);
+/* Loads every setting: for each key the value in GIGD_CONFIG_FILE (when the environment
+ * names one) wins, then the environment, then the default, so a key removed from the file
+ * returns to its environment value or default on the next load. All or nothing: on success
+ * cfg is replaced as a whole and 0 returned; on any error (unreadable file, bad value) cfg
+ * is left exactly as it was, and -1 returned with the offending variable and its problem
+ * written to err. */
+int config_load(char *err, size_t errlen);
+
+/* True when the n bytes at origin, an origin (scheme://host[:port], nothing after), are
+ * cfg.public_origin once normalised the same way (case, default port). */
+bool config_is_public_origin(const char *origin, size_t n);
 
 #endif

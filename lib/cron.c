@@ -33,9 +33,10 @@ STMT(st_cron_cleanup_messaging,
 
 static enum result cleanup_messaging(struct gctx *g, const char **json)
 {
-    PGresult *r = DBQ0(g, &st_cron_cleanup_messaging);
-    if (!r)
-        return g->res;
+    PGresult *r;
+    enum result rc = DB_RUN0(g, &r, &st_cron_cleanup_messaging);
+    if (rc)
+        return rc;
     int files = 0;
     for (int i = 0; i < PQntuples(r); i++) {
         const char *key = db_val(r, i, 1);
@@ -56,10 +57,9 @@ static enum result cleanup_messaging(struct gctx *g, const char **json)
 
 static enum result job_cleanup(struct gctx *g, const char **json)
 {
-    PGresult *r = DBQ0(g, &st_cron_cleanup);
-    if (!r)
-        return g->res;
-    *json = db_val(r, 0, 0);
+    enum result rc = DB_ONE0(g, json, "No cleanup summary", &st_cron_cleanup);
+    if (rc)
+        return rc;
     return cleanup_messaging(g, json);
 }
 
@@ -82,27 +82,30 @@ static const struct {
 
 STMT(st_cron_lock, "SELECT pg_try_advisory_xact_lock(hashtext('gigd-cron:' || $1))");
 
-enum result cron_run(struct gctx *g, const char *name, const char **json)
+/* One job in its own transaction, unless another run of it holds the lock. */
+static enum result run_job(struct gctx *g, const char *name, job_fn fn, const char **json)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(jobs); i++) {
-        if (strcmp(jobs[i].name, name) != 0)
-            continue;
-        if (db_begin(g) != R_SUCCESS)
-            return g->res;
-        PGresult *r = DBQ(g, &st_cron_lock, name);
-        if (!r)
-            return g->res;
-        if (!db_bool(r, 0, 0)) {
-            db_rollback(g);
-            *json = "{\"skipped\":\"already running\"}";
-            return R_SUCCESS;
-        }
-        if (jobs[i].fn(g, json) != R_SUCCESS)
-            return g->res;
-        if (db_commit(g) != R_SUCCESS)
-            return g->res;
-        log_info("cron %s: %s", name, *json);
+    enum result rc = db_begin(g);
+    if (rc)
+        return rc;
+    PGresult *r;
+    if ((rc = DB_RUN(g, &r, &st_cron_lock, name)))
+        return rc;
+    if (!db_bool(r, 0, 0)) {
+        db_rollback(g);
+        *json = "{\"skipped\":\"already running\"}";
         return R_SUCCESS;
     }
+    if ((rc = fn(g, json)) || (rc = db_commit(g)))
+        return rc;
+    log_info("cron %s: %s", name, *json);
+    return R_SUCCESS;
+}
+
+enum result cron_run(struct gctx *g, const char *name, const char **json)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(jobs); i++)
+        if (!strcmp(jobs[i].name, name))
+            return run_job(g, name, jobs[i].fn, json);
     return gctx_fail(g, R_NOTFOUND, "Unknown cron job");
 }

@@ -92,49 +92,34 @@ bool db_violated(const struct gctx *g, const char *name)
     return g->constraint && !strcmp(g->constraint, name);
 }
 
-/* One attempt; *retryable is set when the connection died outside a transaction. */
-static PGresult *attempt(struct gctx *g, struct stmt *s, int n, const char *const *params, bool *retryable)
+/* Prepares s on the current connection if it was not yet (a reconnect forgets them). */
+static enum result ensure_prepared(struct gctx *g, struct stmt *s, bool *retryable)
 {
     struct db *db = g->db;
-    *retryable = false;
-    if (!conn_ok(db)) {
-        if (db->in_tx) {
-            gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
-            return NULL;
-        }
-        if (db_connect(db, NULL) < 0) {
-            gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
-            return NULL;
-        }
+    if (s->prepared_gen == db->gen)
+        return R_SUCCESS;
+    PGresult *p = PQprepare(db->conn, s->name, s->sql, 0, NULL);
+    const char *st = PQresultStatus(p) == PGRES_COMMAND_OK ? NULL : PQresultErrorField(p, PG_DIAG_SQLSTATE);
+    if (PQresultStatus(p) != PGRES_COMMAND_OK && !(st && state_is(st, SQLSTATE_DUPLICATE_STATEMENT))) {
+        /* (a duplicate means it is already prepared on this connection: fine) */
+        if (!conn_ok(db) && !db->in_tx)
+            *retryable = true;
+        log_error("db: prepare %s failed: %s", s->name, PQresultErrorMessage(p));
+        enum result r = classify(g, p);
+        PQclear(p);
+        if (r == R_UNAVAILABLE || !conn_ok(db))
+            return gctx_fail(g, R_UNAVAILABLE, r == R_UNAVAILABLE ? "Database unavailable" : "Internal error");
+        return gctx_fail(g, R_ERR, "Internal error");
     }
-    if (s->prepared_gen != db->gen) {
-        PGresult *p = PQprepare(db->conn, s->name, s->sql, 0, NULL);
-        ExecStatusType ps = PQresultStatus(p);
-        if (ps != PGRES_COMMAND_OK) {
-            const char *st = PQresultErrorField(p, PG_DIAG_SQLSTATE);
-            if (st && state_is(st, SQLSTATE_DUPLICATE_STATEMENT)) { /* already prepared on this connection */
-                PQclear(p);
-            } else {
-                if (!conn_ok(db) && !db->in_tx)
-                    *retryable = true;
-                log_error("db: prepare %s failed: %s", s->name, PQresultErrorMessage(p));
-                enum result r = classify(g, p);
-                PQclear(p);
-                gctx_fail(g, r == R_UNAVAILABLE || !conn_ok(db) ? R_UNAVAILABLE : R_ERR,
-                     r == R_UNAVAILABLE ? "Database unavailable" : "Internal error");
-                return NULL;
-            }
-        } else {
-            PQclear(p);
-        }
-        s->prepared_gen = db->gen;
-    }
-    PGresult *r = PQexecPrepared(db->conn, s->name, n, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(r);
-    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-        arena_on_cleanup(g->a, result_free, r);
-        return r;
-    }
+    PQclear(p);
+    s->prepared_gen = db->gen;
+    return R_SUCCESS;
+}
+
+/* A failed statement's result for the caller (r is consumed). */
+static enum result exec_failed(struct gctx *g, struct stmt *s, PGresult *r, bool *retryable)
+{
+    struct db *db = g->db;
     enum result cls = classify(g, r);
     if (!conn_ok(db)) {
         cls = R_UNAVAILABLE;
@@ -146,27 +131,46 @@ static PGresult *attempt(struct gctx *g, struct stmt *s, int n, const char *cons
         log_error("db: %s failed: %s", s->name, PQresultErrorMessage(r));
     PQclear(r);
     switch (cls) {
-    case R_CONFLICT: gctx_fail(g, cls, "Conflict"); break;
-    case R_INVALID: gctx_fail(g, cls, "Invalid value"); break;
-    case R_UNAVAILABLE: gctx_fail(g, cls, "Database unavailable"); break;
-    default: gctx_fail(g, R_ERR, "Internal error");
+    case R_CONFLICT: return gctx_fail(g, cls, "Conflict");
+    case R_INVALID: return gctx_fail(g, cls, "Invalid value");
+    case R_UNAVAILABLE: return gctx_fail(g, cls, "Database unavailable");
+    default: return gctx_fail(g, R_ERR, "Internal error");
     }
-    return NULL;
+}
+
+/* One attempt; *retryable is set when the connection died outside a transaction. */
+static enum result attempt(struct gctx *g, struct stmt *s, int n, const char *const *params, PGresult **out,
+                           bool *retryable)
+{
+    struct db *db = g->db;
+    *retryable = false;
+    if (!conn_ok(db) && (db->in_tx || db_connect(db, NULL) < 0))
+        return gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
+    enum result rc = ensure_prepared(g, s, retryable);
+    if (rc)
+        return rc;
+    PGresult *r = PQexecPrepared(db->conn, s->name, n, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+        return exec_failed(g, s, r, retryable);
+    arena_on_cleanup(g->a, result_free, r);
+    *out = r;
+    return R_SUCCESS;
 }
 
 enum result db_run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params)
 {
     bool retry;
     g->constraint = g->sqlstate = NULL;
-    PGresult *r = attempt(g, s, n, params, &retry);
-    if (!r && retry) {
+    *out = NULL;
+    enum result rc = attempt(g, s, n, params, out, &retry);
+    if (rc && retry) {
         /* The server went away (restart): reconnect once and try again. */
         log_warn("db: connection lost, reconnecting");
         if (db_connect(g->db, NULL) == 0)
-            r = attempt(g, s, n, params, &retry);
+            rc = attempt(g, s, n, params, out, &retry);
     }
-    *out = r;
-    return r ? R_SUCCESS : g->res;
+    return rc;
 }
 
 enum result db_one(struct gctx *g, struct stmt *s, const char *missing, const char **out, int n,
@@ -180,12 +184,6 @@ enum result db_one(struct gctx *g, struct stmt *s, const char *missing, const ch
         return gctx_fail(g, R_NOTFOUND, missing ? missing : "Not found");
     *out = db_val(r, 0, 0);
     return R_SUCCESS;
-}
-
-PGresult *db_query(struct gctx *g, struct stmt *s, int n, const char *const *params)
-{
-    PGresult *r;
-    return db_run(g, s, &r, n, params) == R_SUCCESS ? r : NULL;
 }
 
 static enum result exec_simple(struct gctx *g, const char *sql)
@@ -219,13 +217,12 @@ enum result db_begin(struct gctx *g)
 {
     if (g->db->in_tx)
         return R_SUCCESS;
-    if (exec_simple(g, "BEGIN") != R_SUCCESS) {
-        /* A dead connection is noticed here first after a server restart. */
-        if (g->res == R_UNAVAILABLE && db_connect(g->db, NULL) == 0 && exec_simple(g, "BEGIN") == R_SUCCESS)
-            goto ok;
-        return g->res;
-    }
-ok:
+    enum result rc = exec_simple(g, "BEGIN");
+    /* A dead connection is noticed here first after a server restart. */
+    if (rc == R_UNAVAILABLE && db_connect(g->db, NULL) == 0)
+        rc = exec_simple(g, "BEGIN");
+    if (rc)
+        return rc;
     g->db->in_tx = true;
     arena_on_cleanup(g->a, tx_guard, g->db);
     return R_SUCCESS;

@@ -47,11 +47,6 @@ enum result db_one(struct gctx *g, struct stmt *s, const char *missing, const ch
 #define DB_ONE(g, out, missing, st, ...) db_one((g), (st), (missing), (out), DB_ARGS(__VA_ARGS__))
 #define DB_ONE0(g, out, missing, st) db_one((g), (st), (missing), (out), 0, NULL)
 
-/* Deprecated (being replaced by DB_RUN): the result, or NULL with the error set on g. */
-PGresult *db_query(struct gctx *g, struct stmt *s, int n, const char *const *params);
-#define DBQ(g, st, ...) db_query((g), (st), DB_ARGS(__VA_ARGS__))
-#define DBQ0(g, st) db_query((g), (st), 0, NULL)
-
 /* Transactions: begin/commit return R_SUCCESS or an error set on g. A transaction still
  * open when the arena resets is rolled back. */
 enum result db_begin(struct gctx *g);

@@ -1,13 +1,6 @@
 /* gctx.c — error recording and arena-owned JSON for domain calls. */
 #include "gctx.h"
 
-enum result gctx_fail(struct gctx *g, enum result r, const char *msg)
-{
-    g->res = r;
-    g->err = msg;
-    return r;
-}
-
 static void json_free(void *p) { cJSON_Delete(p); }
 
 cJSON *gctx_own(struct gctx *g, cJSON *j)

@@ -27,7 +27,13 @@ struct gctx {
 /* Records an error and returns it, so callers can `return gctx_fail(g, R_X, "...")`.
  * Errors travel as the return value: callers propagate it (`rc = f(g, ...); if (rc)
  * return rc;`); g->res/err only carry the message to the one place that renders it. */
-enum result gctx_fail(struct gctx *g, enum result r, const char *msg);
+static inline enum result gctx_fail(struct gctx *g, enum result r, const char *msg)
+{
+    /* Inline so that analyzers see every failure path return its non-zero result. */
+    g->res = r;
+    g->err = msg;
+    return r;
+}
 /* A validation error naming one field (R_INVALID); several calls collect several fields. */
 enum result gctx_fail_field(struct gctx *g, const char *field, const char *msg);
 /* Parses JSON owned by the arena (cJSON_Delete at reset); NULL on bad JSON. */

@@ -123,7 +123,7 @@ static const char *csv_param(struct gctx *g, const char *field, const char *s)
             gctx_fail_field(g, field, "must list at most 20 items");
             return NULL;
         }
-        if (!valid_utf8(t) || utf8_chars(t) > 50) {
+        if (!validate_utf8(t) || validate_utf8_chars(t) > 50) {
             gctx_fail_field(g, field, "items must be at most 50 characters");
             return NULL;
         }
@@ -133,13 +133,13 @@ static const char *csv_param(struct gctx *g, const char *field, const char *s)
         gctx_fail_field(g, field, "must list at least one item");
         return NULL;
     }
-    return pg_text_array(g->a, items, n);
+    return validate_text_array(g->a, items, n);
 }
 
 /* Non-empty UTF-8 of at most max characters; NULL + field error if bad. */
 static const char *text_param(struct gctx *g, const char *field, const char *s, size_t max)
 {
-    if (!valid_utf8(s) || utf8_chars(s) > max) {
+    if (!validate_utf8(s) || validate_utf8_chars(s) > max) {
         gctx_fail_field(g, field, arena_sprintf(g->a, "must be at most %zu characters", max));
         return NULL;
     }

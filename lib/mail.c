@@ -126,14 +126,19 @@ static enum result deliver_one(struct gctx *g, PGresult *claim, int i)
 
 /* Stops at the first outcome it cannot record: with the database gone, mailing on would
  * only send more mails that are sent again once their lease expires. */
-int mail_deliver_batch(struct gctx *g, int batch)
+enum result mail_deliver_batch(struct gctx *g, int batch, int *claimed)
 {
     PGresult *claim;
-    if (DB_RUN(g, &claim, &st_mail_claim, arena_sprintf(g->a, "%d", batch)))
-        return -1;
+    *claimed = 0;
+    enum result rc = DB_RUN(g, &claim, &st_mail_claim, arena_sprintf(g->a, "%d", batch));
+    if (rc)
+        return rc;
     int n = PQntuples(claim);
-    for (int i = 0; i < n; i++)
-        if (deliver_one(g, claim, i))
-            return -1;
-    return n;
+    for (int i = 0; i < n; i++) {
+        rc = deliver_one(g, claim, i);
+        if (rc)
+            return rc;
+        *claimed = i + 1;
+    }
+    return R_SUCCESS;
 }

@@ -5,8 +5,8 @@
 
 /* Queues a plain-text mail; runs in the caller's transaction if one is open. */
 enum result mail_enqueue(struct gctx *g, const char *to, const char *subject, const char *text);
-/* Sends up to `batch` due mails over SMTP (GIGD_SMTP_URL); returns how many were
- * claimed (sent or rescheduled), or -1 when the database failed (the error is on g). */
-int mail_deliver_batch(struct gctx *g, int batch);
+/* Sends up to `batch` due mails over SMTP (GIGD_SMTP_URL); *claimed says how many were
+ * sent or rescheduled. Stops at the first database failure and returns it. */
+enum result mail_deliver_batch(struct gctx *g, int batch, int *claimed);
 
 #endif

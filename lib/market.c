@@ -9,8 +9,8 @@
 bool market_paging(struct gctx *g, const char *page, const char *limit, struct paging *out)
 {
     /* Both checked, so one answer names every bad parameter. */
-    bool ok = query_long(g, "page", page, 1, 1, MARKET_PAGE_MAX, &out->page) == R_SUCCESS;
-    ok = query_long(g, "limit", limit, MARKET_LIMIT_DEFAULT, 1, MARKET_LIMIT_MAX, &out->limit) == R_SUCCESS && ok;
+    bool ok = validate_query_long(g, "page", page, 1, 1, MARKET_PAGE_MAX, &out->page) == R_SUCCESS;
+    ok = validate_query_long(g, "limit", limit, MARKET_LIMIT_DEFAULT, 1, MARKET_LIMIT_MAX, &out->limit) == R_SUCCESS && ok;
     out->limit_s = arena_sprintf(g->a, "%ld", out->limit);
     out->offset_s = arena_sprintf(g->a, "%ld", (out->page - 1) * out->limit);
     return ok;
@@ -66,5 +66,5 @@ bool market_bool_param(const char *s, bool *out)
 
 const char *market_id(const char *s)
 {
-    return s && valid_uuid(s) ? s : NULL;
+    return s && validate_uuid(s) ? s : NULL;
 }

@@ -21,7 +21,7 @@
 /* Path ids that are not UUIDs cannot name a conversation: 404, like an unknown one. */
 static enum result check_id(struct gctx *g, const char *id)
 {
-    if (!id || !valid_uuid(id))
+    if (!id || !validate_uuid(id))
         return gctx_fail(g, R_NOTFOUND, "Conversation not found");
     return R_SUCCESS;
 }
@@ -100,7 +100,7 @@ enum result messaging_open(struct gctx *g, const cJSON *body, const char **json,
 enum result messaging_list(struct gctx *g, const char *limit_s, const char **json)
 {
     long limit;
-    enum result rc = query_long(g, "limit", limit_s, 50, 1, 100, &limit);
+    enum result rc = validate_query_long(g, "limit", limit_s, 50, 1, 100, &limit);
     if (rc)
         return rc;
     return DB_ONE(g, json, NULL, &st_msg_list, g->user_id, arena_sprintf(g->a, "%ld", limit));
@@ -137,7 +137,7 @@ static bool cursor_decode(arena *a, const char *c, const char **micros, const ch
     for (char *p = (*s == '-') ? s + 1 : s; *p; p++)
         if (!isdigit((unsigned char)*p))
             return false;
-    if (!valid_uuid(colon + 1))
+    if (!validate_uuid(colon + 1))
         return false;
     *micros = s;
     *id = colon + 1;
@@ -182,7 +182,7 @@ enum result messaging_messages(struct gctx *g, const char *conv_id, const char *
 {
     long limit;
     const char *micros = NULL, *after_id = NULL;
-    enum result rc = query_long(g, "limit", limit_s, 50, 1, 100, &limit);
+    enum result rc = validate_query_long(g, "limit", limit_s, 50, 1, 100, &limit);
     if (rc)
         return rc;
     if (cursor && *cursor && !cursor_decode(g->a, cursor, &micros, &after_id))
@@ -234,7 +234,7 @@ static const char *attachment_id(const cJSON *it)
     } else if (cJSON_IsString(it)) {
         id = it->valuestring;
     }
-    return id && valid_uuid(id) ? id : NULL;
+    return id && validate_uuid(id) ? id : NULL;
 }
 
 /* `attachments` → a uuid[] literal of distinct ids in *ids ("{}" when absent); each
@@ -263,7 +263,7 @@ static enum result parse_attachments(struct gctx *g, const cJSON *body, const ch
                 return gctx_fail_field(g, "attachments", "must not repeat an attachment");
         items[i++] = id;
     }
-    *ids = pg_text_array(g->a, items, i);
+    *ids = validate_text_array(g->a, items, i);
     return R_SUCCESS;
 }
 

@@ -17,24 +17,63 @@ static bool bchar(unsigned char c)
     return isalnum(c) || strchr("'()+_,-./:=? ", c) != NULL;
 }
 
+static const char *skip_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+/* Copies a header parameter value (token or quoted-string) at *s into out, keeping the
+ * first outsz - 1 bytes; *truncated (when given) says whether any were dropped. */
+static bool param_value(const char **s, char *out, size_t outsz, bool *truncated)
+{
+    const char *p = *s;
+    size_t n = 0;
+    bool quoted = *p == '"';
+    if (quoted)
+        p++;
+    while (*p && (quoted ? *p != '"' : (*p != ';' && *p != ' ' && *p != '\t'))) {
+        if (quoted && *p == '\\' && p[1])
+            p++;
+        if (n + 1 < outsz)
+            out[n++] = *p;
+        else if (truncated)
+            *truncated = true;
+        p++;
+    }
+    if (quoted && *p++ != '"')
+        return false;
+    out[n] = '\0';
+    *s = p;
+    return true;
+}
+
+/* 1..70 bchars, not ending in a space. */
+static bool valid_boundary(const char *val, bool too_long)
+{
+    size_t vlen = strlen(val);
+    if (too_long || vlen == 0 || vlen > MPS_BOUNDARY_MAX || val[vlen - 1] == ' ')
+        return false;
+    for (size_t i = 0; i < vlen; i++)
+        if (!bchar((unsigned char)val[i]))
+            return false;
+    return true;
+}
+
 bool mps_boundary(const char *ct, char *out, size_t outsz)
 {
     if (!ct || outsz < MPS_BOUNDARY_MAX + 1)
         return false;
-    while (*ct == ' ' || *ct == '\t')
-        ct++;
+    ct = skip_ws(ct);
     if (strncasecmp(ct, "multipart/form-data", 19))
         return false;
     const char *p = ct + 19;
     while (*p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
+        p = skip_ws(p);
         if (*p != ';')
             return false;
-        p++;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        const char *key = p;
+        const char *key = p = skip_ws(p + 1);
         while (*p && *p != '=' && *p != ';')
             p++;
         size_t klen = (size_t)(p - key);
@@ -44,39 +83,13 @@ bool mps_boundary(const char *ct, char *out, size_t outsz)
             return false;
         p++;
         char val[MPS_BOUNDARY_MAX + 2];
-        size_t vlen = 0;
         bool too_long = false;
-        if (*p == '"') {
-            p++;
-            while (*p && *p != '"') {
-                if (*p == '\\' && p[1])
-                    p++;
-                if (vlen < sizeof val - 1)
-                    val[vlen++] = *p;
-                else
-                    too_long = true;
-                p++;
-            }
-            if (*p != '"')
-                return false;
-            p++;
-        } else {
-            while (*p && *p != ';' && *p != ' ' && *p != '\t') {
-                if (vlen < sizeof val - 1)
-                    val[vlen++] = *p;
-                else
-                    too_long = true;
-                p++;
-            }
-        }
-        val[vlen] = '\0';
+        if (!param_value(&p, val, sizeof val, &too_long))
+            return false;
         if (klen == 8 && !strncasecmp(key, "boundary", 8)) {
-            if (too_long || vlen == 0 || vlen > MPS_BOUNDARY_MAX || val[vlen - 1] == ' ')
+            if (!valid_boundary(val, too_long))
                 return false;
-            for (size_t i = 0; i < vlen; i++)
-                if (!bchar((unsigned char)val[i]))
-                    return false;
-            memcpy(out, val, vlen + 1);
+            memcpy(out, val, strlen(val) + 1);
             return true;
         }
     }
@@ -116,81 +129,92 @@ static int emit(struct mps *p, const char *d, size_t n)
     return p->cb.part_data(p->ud, d, n) ? MPS_ABORTED : 0;
 }
 
-/* Copies a header parameter value (token or quoted-string) at *s into out. */
-static bool param_value(const char **s, char *out, size_t outsz)
+/* Where a Content-Disposition parameter's value goes: name, filename, or nowhere. */
+static char *disposition_target(struct mps_part *part, const char *key, size_t klen, char *tmp, size_t *dsz)
 {
-    const char *p = *s;
-    size_t n = 0;
-    if (*p == '"') {
-        p++;
-        while (*p && *p != '"') {
-            if (*p == '\\' && p[1])
-                p++;
-            if (n + 1 < outsz)
-                out[n++] = *p;
-            p++;
-        }
-        if (*p != '"')
-            return false;
-        p++;
-    } else {
-        while (*p && *p != ';' && *p != ' ' && *p != '\t') {
-            if (n + 1 < outsz)
-                out[n++] = *p;
-            p++;
-        }
+    if (klen == 4 && !strncasecmp(key, "name", 4)) {
+        *dsz = sizeof part->name;
+        return part->name;
     }
-    out[n] = '\0';
-    *s = p;
+    if (klen == 8 && !strncasecmp(key, "filename", 8)) {
+        part->has_filename = true;
+        *dsz = sizeof part->filename;
+        return part->filename;
+    }
+    return tmp;
+}
+
+/* One "; key=value" (or a bare "; key", ignored) of Content-Disposition at *vp. */
+static bool disposition_param(const char **vp, struct mps_part *part)
+{
+    const char *v = *vp;
+    if (*v != ';')
+        return false;
+    const char *key = v = skip_ws(v + 1);
+    while (*v && *v != '=' && *v != ';' && *v != ' ' && *v != '\t')
+        v++;
+    size_t klen = (size_t)(v - key);
+    v = skip_ws(v);
+    if (*v != '=') {
+        *vp = v;
+        return klen > 0; /* a parameter without value: ignored */
+    }
+    v = skip_ws(v + 1);
+    char tmp[256];
+    size_t dsz = sizeof tmp;
+    char *dst = disposition_target(part, key, klen, tmp, &dsz);
+    if (!param_value(&v, dst, dsz, NULL))
+        return false;
+    *vp = v;
     return true;
 }
 
 static bool parse_disposition(const char *v, struct mps_part *part)
 {
-    while (*v == ' ' || *v == '\t')
-        v++;
+    v = skip_ws(v);
     if (strncasecmp(v, "form-data", 9))
         return false;
     v += 9;
-    while (*v) {
-        while (*v == ' ' || *v == '\t')
-            v++;
-        if (!*v)
-            break;
-        if (*v != ';')
+    while (*(v = skip_ws(v)))
+        if (!disposition_param(&v, part))
             return false;
-        v++;
-        while (*v == ' ' || *v == '\t')
-            v++;
-        const char *key = v;
-        while (*v && *v != '=' && *v != ';' && *v != ' ' && *v != '\t')
-            v++;
-        size_t klen = (size_t)(v - key);
-        while (*v == ' ' || *v == '\t')
-            v++;
-        if (*v != '=') {
-            if (klen == 0)
-                return false;
-            continue; /* a parameter without value: ignored */
-        }
-        v++;
-        while (*v == ' ' || *v == '\t')
-            v++;
-        char tmp[256];
-        char *dst = tmp;
-        size_t dsz = sizeof tmp;
-        if (klen == 4 && !strncasecmp(key, "name", 4)) {
-            dst = part->name;
-            dsz = sizeof part->name;
-        } else if (klen == 8 && !strncasecmp(key, "filename", 8)) {
-            dst = part->filename;
-            dsz = sizeof part->filename;
-            part->has_filename = true;
-        }
-        if (!param_value(&v, dst, dsz))
-            return false;
-    }
     return true;
+}
+
+static void set_content_type(struct mps_part *part, const char *v)
+{
+    size_t l = strlen(v);
+    while (l && (v[l - 1] == ' ' || v[l - 1] == '\t'))
+        l--;
+    if (l >= sizeof part->content_type)
+        l = sizeof part->content_type - 1;
+    memcpy(part->content_type, v, l);
+    part->content_type[l] = '\0';
+}
+
+/* One header line (NUL-terminated, CRLF removed) of a part. */
+static int part_header(char *s, struct mps_part *part)
+{
+    if (*s == ' ' || *s == '\t')
+        return MPS_MALFORMED; /* obsolete line folding */
+    char *colon = strchr(s, ':');
+    if (!colon || colon == s)
+        return MPS_MALFORMED;
+    *colon = '\0';
+    const char *v = skip_ws(colon + 1);
+    if (!strcasecmp(s, "Content-Disposition"))
+        return parse_disposition(v, part) ? MPS_OK : MPS_MALFORMED;
+    if (!strcasecmp(s, "Content-Type"))
+        set_content_type(part, v);
+    return MPS_OK;
+}
+
+static char *find_crlf(char *s, const char *end)
+{
+    for (char *q = s; q + 1 < end; q++)
+        if (q[0] == '\r' && q[1] == '\n')
+            return q;
+    return NULL;
 }
 
 /* Parses the header block (without its final empty line) and starts the part. */
@@ -201,36 +225,13 @@ static int begin_part(struct mps *p)
     size_t n = p->hlen >= 4 ? p->hlen - 2 : 0; /* keep the CRLF ending the last line */
     char *s = p->hdr, *end = p->hdr + n;
     while (s < end) {
-        char *eol = NULL;
-        for (char *q = s; q + 1 < end; q++)
-            if (q[0] == '\r' && q[1] == '\n') {
-                eol = q;
-                break;
-            }
-        if (!eol)
-            return MPS_MALFORMED;
+        char *eol = find_crlf(s, end);
+        if (!eol || memchr(s, '\0', (size_t)(eol - s)))
+            return MPS_MALFORMED; /* an unterminated line, NUL bytes */
         *eol = '\0';
-        if (memchr(s, '\0', (size_t)(eol - s)) || *s == ' ' || *s == '\t')
-            return MPS_MALFORMED; /* NUL bytes, obsolete line folding */
-        char *colon = strchr(s, ':');
-        if (!colon || colon == s)
-            return MPS_MALFORMED;
-        *colon = '\0';
-        char *v = colon + 1;
-        while (*v == ' ' || *v == '\t')
-            v++;
-        if (!strcasecmp(s, "Content-Disposition")) {
-            if (!parse_disposition(v, &part))
-                return MPS_MALFORMED;
-        } else if (!strcasecmp(s, "Content-Type")) {
-            size_t l = strlen(v);
-            while (l && (v[l - 1] == ' ' || v[l - 1] == '\t'))
-                l--;
-            if (l >= sizeof part.content_type)
-                l = sizeof part.content_type - 1;
-            memcpy(part.content_type, v, l);
-            part.content_type[l] = '\0';
-        }
+        int rc = part_header(s, &part);
+        if (rc)
+            return rc;
         s = eol + 2;
     }
     p->state = S_BODY;
@@ -265,10 +266,62 @@ static int after_delim(struct mps *p, char c)
     return MPS_MALFORMED;
 }
 
+/* One byte of a part's header block; the empty line ends it and starts the part. */
+static int feed_header(struct mps *p, char c)
+{
+    if (p->hlen >= sizeof p->hdr)
+        return MPS_MALFORMED;
+    p->hdr[p->hlen++] = c;
+    if ((p->hlen == 2 && !memcmp(p->hdr, "\r\n", 2)) ||
+        (p->hlen >= 4 && !memcmp(p->hdr + p->hlen - 4, "\r\n\r\n", 4)))
+        return begin_part(p);
+    return MPS_OK;
+}
+
+/* Preamble or part data from data[*pos] on: emits data (body only) up to the next
+ * complete delimiter, after which the state is S_AFTER_DELIM, or to the end of the feed.
+ * Kept as one loop: the run/match bookkeeping is the KMP automaton, and splitting it
+ * would spread its invariant (a run exists only while match == 0) over several places. */
+static int scan_body(struct mps *p, const char *data, size_t n, size_t *pos)
+{
+    size_t i = *pos, run = i; /* run: data bytes of this feed not yet emitted */
+    int rc = 0;
+    while (i < n) {
+        char c = data[i];
+        if (p->match == 0 && c != p->delim[0]) {
+            i++;
+            continue;
+        }
+        if (p->match == 0 && (rc = emit(p, data + run, i - run)))
+            return rc;
+        while (p->match > 0 && c != p->delim[p->match]) {
+            size_t k = p->fail[p->match - 1];
+            if ((rc = emit(p, p->delim, p->match - k)))
+                return rc;
+            p->match = k;
+        }
+        i++;
+        if (c != p->delim[p->match]) {
+            run = i - 1; /* c itself is data: a new run starts at it */
+            continue;
+        }
+        if (++p->match == p->dlen) {
+            *pos = i;
+            if (p->state == S_BODY && p->cb.part_end && p->cb.part_end(p->ud))
+                return MPS_ABORTED;
+            p->state = S_AFTER_DELIM;
+            p->sub = 0;
+            p->match = 0;
+            return MPS_OK;
+        }
+        run = i;
+    }
+    *pos = i;
+    return p->match == 0 ? emit(p, data + run, i - run) : MPS_OK;
+}
+
 int mps_feed(struct mps *p, const char *data, size_t n)
 {
-    if (p->rc)
-        return p->rc;
     size_t i = 0;
     while (i < n && !p->rc) {
         switch (p->state) {
@@ -278,57 +331,11 @@ int mps_feed(struct mps *p, const char *data, size_t n)
             p->rc = after_delim(p, data[i++]);
             break;
         case S_HEADERS:
-            if (p->hlen >= sizeof p->hdr) {
-                p->rc = MPS_MALFORMED;
-                break;
-            }
-            p->hdr[p->hlen++] = data[i++];
-            if ((p->hlen == 2 && !memcmp(p->hdr, "\r\n", 2)) ||
-                (p->hlen >= 4 && !memcmp(p->hdr + p->hlen - 4, "\r\n\r\n", 4)))
-                p->rc = begin_part(p);
+            p->rc = feed_header(p, data[i++]);
             break;
-        case S_PREAMBLE:
-        case S_BODY: {
-            /* run = data bytes of this feed not yet emitted; it exists only while
-             * nothing is held back (match == 0). */
-            size_t run = i;
-            while (i < n) {
-                char c = data[i];
-                if (p->match == 0 && c != p->delim[0]) {
-                    i++;
-                    continue;
-                }
-                if (p->match == 0) {
-                    if ((p->rc = emit(p, data + run, i - run)))
-                        return p->rc;
-                }
-                while (p->match > 0 && c != p->delim[p->match]) {
-                    size_t k = p->fail[p->match - 1];
-                    if ((p->rc = emit(p, p->delim, p->match - k)))
-                        return p->rc;
-                    p->match = k;
-                }
-                i++;
-                if (c == p->delim[p->match]) {
-                    p->match++;
-                } else {
-                    run = i - 1; /* c itself is data: a new run starts at it */
-                    continue;
-                }
-                if (p->match == p->dlen) {
-                    if (p->state == S_BODY && p->cb.part_end && p->cb.part_end(p->ud))
-                        return p->rc = MPS_ABORTED;
-                    p->state = S_AFTER_DELIM;
-                    p->sub = 0;
-                    p->match = 0;
-                    break;
-                }
-                run = i;
-            }
-            if (p->state != S_AFTER_DELIM && p->match == 0 && (p->rc = emit(p, data + run, i - run)))
-                return p->rc;
+        default: /* S_PREAMBLE, S_BODY */
+            p->rc = scan_body(p, data, n, &i);
             break;
-        }
         }
     }
     return p->rc;

@@ -131,7 +131,7 @@ static enum result deactivate_dead(struct gctx *g, const struct outcomes *o)
     if (!o->ndead)
         return R_SUCCESS;
     PGresult *r;
-    return DB_RUN(g, &r, &st_push_deactivate_tokens, pg_text_array(g->a, o->dead, o->ndead));
+    return DB_RUN(g, &r, &st_push_deactivate_tokens, validate_text_array(g->a, o->dead, o->ndead));
 }
 
 /* A ticket or receipt that says {"status": "ok"}. */
@@ -198,7 +198,7 @@ static enum result retry_batch(struct gctx *g, const struct outcomes *o, long st
     bool retry = status == 0 || status == 429 || status >= 500;
     log_warn("push: batch of %d failed: %s (%s)", o->n, err, retry ? "will retry" : "giving up");
     PGresult *r;
-    return DB_RUN(g, &r, &st_push_retry, pg_text_array(g->a, o->ids, o->n), err,
+    return DB_RUN(g, &r, &st_push_retry, validate_text_array(g->a, o->ids, o->n), err,
                   retry ? arena_sprintf(g->a, "%d", MAX_ATTEMPTS) : "0",
                   arena_sprintf(g->a, "%ld", retry_after > 0 && retry_after < 3600 ? retry_after : 0));
 }
@@ -233,9 +233,9 @@ static enum result record_tickets(struct gctx *g, PGresult *r, int from, const c
     for (int i = 0; i < o->n; i++)
         nsent += ticket_outcome(g, o, i, cJSON_GetArrayItem(tickets, i), db_val(r, from + i, 2));
     PGresult *res;
-    enum result rc = DB_RUN(g, &res, &st_push_result, pg_text_array(g->a, o->ids, o->n),
-                            pg_text_array(g->a, o->status, o->n), pg_text_array(g->a, o->tickets, o->n),
-                            pg_text_array(g->a, o->errs, o->n));
+    enum result rc = DB_RUN(g, &res, &st_push_result, validate_text_array(g->a, o->ids, o->n),
+                            validate_text_array(g->a, o->status, o->n), validate_text_array(g->a, o->tickets, o->n),
+                            validate_text_array(g->a, o->errs, o->n));
     if (rc)
         return rc;
     rc = deactivate_dead(g, o);
@@ -361,8 +361,8 @@ static enum result store_receipts(struct gctx *g, const struct outcomes *o)
 {
     if (o->n) {
         PGresult *r;
-        enum result rc = DB_RUN(g, &r, &st_push_receipt_result, pg_text_array(g->a, o->ids, o->n),
-                                pg_text_array(g->a, o->status, o->n), pg_text_array(g->a, o->errs, o->n));
+        enum result rc = DB_RUN(g, &r, &st_push_receipt_result, validate_text_array(g->a, o->ids, o->n),
+                                validate_text_array(g->a, o->status, o->n), validate_text_array(g->a, o->errs, o->n));
         if (rc)
             return rc;
     }
@@ -399,10 +399,12 @@ static enum result fetch_receipts(struct gctx *g, int *done)
     return R_SUCCESS;
 }
 
-int outbox_deliver(struct gctx *g)
+enum result outbox_deliver(struct gctx *g, int *handled)
 {
     int sent = 0, receipts = 0;
-    if (send_due(g, &sent) || fetch_receipts(g, &receipts))
-        return -1;
-    return sent + receipts;
+    enum result rc = send_due(g, &sent);
+    if (!rc)
+        rc = fetch_receipts(g, &receipts);
+    *handled = sent + receipts;
+    return rc;
 }

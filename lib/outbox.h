@@ -4,8 +4,8 @@
 #define GIGD_OUTBOX_H
 #include "gctx.h"
 
-/* Sends due push rows in paced batches and fetches the receipts that are due; returns
- * how many rows were handled, or -1 when the database failed (the error is on g). */
-int outbox_deliver(struct gctx *g);
+/* Sends due push rows in paced batches and fetches the receipts that are due; *handled
+ * says how many rows were handled. A database failure stops it and is returned. */
+enum result outbox_deliver(struct gctx *g, int *handled);
 
 #endif

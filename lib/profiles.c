@@ -46,7 +46,7 @@ static const struct vfield profile_fields[PF_N] = {
     [PF_SKILLS] = {.name = "skills", .type = V_STRINGS, .max = 50, .item_max = 50},
     [PF_AI_TOOLS] = {.name = "ai_tools", .type = V_STRINGS, .max = 50, .item_max = 50},
     [PF_RATE] = {.name = "hourly_rate", .type = V_MONEY, .nullable = true, .min = 0, .max = 1000000},
-    [PF_URLS] = {.name = "portfolio_urls", .type = V_STRINGS, .max = 20, .item_max = 2048, .check = valid_http_url,
+    [PF_URLS] = {.name = "portfolio_urls", .type = V_STRINGS, .max = 20, .item_max = 2048, .check = validate_http_url,
                  .check_msg = "must contain only http(s) URLs"},
     [PF_LOCATION] = {.name = "location", .type = V_STRING, .nullable = true, .max = 200},
     [PF_TZ] = {.name = "timezone", .type = V_STRING, .nullable = true, .max = 64},

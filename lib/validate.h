@@ -56,16 +56,16 @@ enum result validate_n(struct gctx *g, const cJSON *obj, const struct vfield *fi
                (values) + 0 * sizeof(struct { int values_too_small_ : ARRAY_SIZE(values) >= ARRAY_SIZE(table) ? 1 : -1; }))
 
 /* Pure checks, shared with query-string parsing. */
-bool valid_uuid(const char *s);
-bool valid_email(const char *s);
-bool valid_http_url(const char *s);
-bool valid_utf8(const char *s);
-size_t utf8_chars(const char *s);
-bool valid_rfc3339(const char *s);
+bool validate_uuid(const char *s);
+bool validate_email(const char *s);
+bool validate_http_url(const char *s);
+bool validate_utf8(const char *s);
+size_t validate_utf8_chars(const char *s);
+bool validate_rfc3339(const char *s);
 /* A query-string integer: absent → def; otherwise only digits, within [min, max], else a
  * VALIDATION_ERROR naming field ("must be an integer from MIN to MAX"). */
-enum result query_long(struct gctx *g, const char *field, const char *s, long def, long min, long max, long *out);
+enum result validate_query_long(struct gctx *g, const char *field, const char *s, long def, long min, long max, long *out);
 /* Renders items as a PostgreSQL text[] literal (quoted, escaped; a NULL item is SQL NULL). */
-const char *pg_text_array(arena *a, const char *const *items, int n);
+const char *validate_text_array(arena *a, const char *const *items, int n);
 
 #endif

@@ -65,7 +65,7 @@ static const char *num(struct gctx *g, const cJSON *o, const char *k)
 
 static bool present_uuid(const char *s)
 {
-    return s && valid_uuid(s);
+    return s && validate_uuid(s);
 }
 
 /* ------------------------------------------------------------------- effects */

@@ -1,11 +1,18 @@
 /* Unit tests for the pure parts of the request core: router, query/cookie parsing,
- * percent-decoding, validation, JSON strings and the envelope. */
+ * percent-decoding, validation, JSON strings, the envelope, and configuration loading. */
 #include "tap.h"
 #include "buf.h"
+#include "config.h"
 #include "http.h"
 #include "respond.h"
 #include "router.h"
 #include "validate.h"
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 static void h_dummy(struct request *r) { (void)r; }
 static void h_other(struct request *r) { (void)r; }
@@ -22,7 +29,7 @@ static const struct route table[] = {
 
 static void test_router(arena *a)
 {
-    const char *p[MAX_ROUTE_PARAMS];
+    const char *p[ROUTER_MAX_PARAMS];
     int np;
     bool known;
     const struct route *rt = router_match(table, NT, "GET", "/api/gigs", a, p, &np, &known);
@@ -129,16 +136,27 @@ static void test_validation(arena *a)
     ok(gctx_json_parse(&g4, "{\"a\":1} x", 9) == NULL, "trailing garbage is malformed");
     ok(gctx_json_parse(&g4, "{\"a\":", 5) == NULL, "truncated JSON is malformed");
 
-    ok(valid_email("a.b+c@example.co"), "email ok");
-    ok(!valid_email("a@b"), "email without dot in domain");
-    ok(!valid_email("a b@c.d"), "email with space");
-    ok(valid_http_url("https://x.example/p?q=1"), "url ok");
-    ok(!valid_http_url("javascript:alert(1)"), "javascript url refused");
-    ok(valid_rfc3339("2026-02-24T19:00:00.123+01:00"), "rfc3339 with offset");
-    ok(!valid_rfc3339("2026-02-30T19:00:00Z"), "impossible date refused");
-    ok(!valid_utf8("\xC0\xAF"), "overlong UTF-8 refused");
-    ok(valid_uuid("123e4567-e89b-12d3-a456-426614174000"), "uuid ok");
-    ok(!valid_uuid("123e4567e89b12d3a456426614174000"), "uuid without dashes refused");
+    ok(validate_email("a.b+c@example.co"), "email ok");
+    ok(!validate_email("a@b"), "email without dot in domain");
+    ok(!validate_email("a b@c.d"), "email with space");
+    ok(validate_http_url("https://x.example/p?q=1"), "url ok");
+    ok(!validate_http_url("javascript:alert(1)"), "javascript url refused");
+    ok(validate_rfc3339("2026-02-24T19:00:00.123+01:00"), "rfc3339 with offset");
+    ok(!validate_rfc3339("2026-02-30T19:00:00Z"), "impossible date refused");
+    ok(validate_rfc3339("2026-02-24t19:00:60z"), "lower-case t/z and a leap second");
+    ok(validate_rfc3339("2026-02-24 19:00:00-05:30"), "space separator, negative offset");
+    ok(!validate_rfc3339("2026-02-24T24:00:00Z"), "hour 24 refused");
+    ok(!validate_rfc3339("2026-02-24T19:00:00.Z"), "empty fraction refused");
+    ok(!validate_rfc3339("2026-02-24T19:00:00+01:00x"), "trailing text refused");
+    ok(!validate_rfc3339("2026-02-24T19:00:00+24:00"), "offset hour 24 refused");
+    ok(!validate_rfc3339("2026-02-24T19:00:00"), "offset required");
+    ok(!validate_rfc3339("1969-12-31T23:59:59Z"), "before 1970 refused");
+    ok(!validate_email("a<b@c.d"), "email with an angle bracket");
+    ok(!validate_email("a@b@c.d"), "email with two @");
+    ok(!validate_email("a@b."), "email ending in a dot");
+    ok(!validate_utf8("\xC0\xAF"), "overlong UTF-8 refused");
+    ok(validate_uuid("123e4567-e89b-12d3-a456-426614174000"), "uuid ok");
+    ok(!validate_uuid("123e4567e89b12d3a456426614174000"), "uuid without dashes refused");
 }
 
 static void test_envelope(arena *a)
@@ -161,14 +179,137 @@ static void test_envelope(arena *a)
     r2.g.fields = NULL;
     respond_fail(&r2, R_ERR, "secret internals: relation \"users\"");
     is_str(r2.out.p, "{\"success\":false,\"error\":\"Internal error\",\"code\":\"INTERNAL_ERROR\"}", "500 hides internals");
-    is_int(result_status(R_LIMIT), 402, "LIMIT → 402");
-    is_str(result_code(R_TOOLARGE), "PAYLOAD_TOO_LARGE", "413 code");
-    is_int(result_status(R_UNAVAILABLE), 503, "UNAVAILABLE → 503");
+    is_int(respond_status(R_LIMIT), 402, "LIMIT → 402");
+    is_str(respond_code(R_TOOLARGE), "PAYLOAD_TOO_LARGE", "413 code");
+    is_int(respond_status(R_UNAVAILABLE), 503, "UNAVAILABLE → 503");
 
     struct buf b;
     buf_init(&b, a, 8);
     buf_json_str(&b, "a\"b\\c\n\x01\xff");
     is_str(b.p, "\"a\\\"b\\\\c\\n\\u0001\xEF\xBF\xBD\"", "JSON string escaping, bad UTF-8 replaced");
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* config_load is all or nothing: a bad value anywhere leaves every setting as it was. */
+static void test_config(void)
+{
+    char path[] = "/tmp/gigd-unit-config.XXXXXX", err[256];
+    int fd = mkstemp(path);
+    ok(fd >= 0, "temporary config file");
+    close(fd);
+    setenv("GIGD_CONFIG_FILE", path, 1);
+    setenv("GIGD_WORKERS", "2", 1);
+    setenv("GIGD_PUBLIC_URL", "HTTPS://Example.TEST:443/app", 1);
+    unsetenv("GIGD_JSON_BODY_LIMIT");
+    unsetenv("GIGD_STRIPE_TIMEOUT");
+    unsetenv("GIGD_MAIL_FROM");
+
+    write_file(path, "# comment\nGIGD_JSON_BODY_LIMIT=2048\nGIGD_WORKERS='3'\nGIGD_MAIL_FROM=\"a <a@b.test>\"\n");
+    is(config_load(err, sizeof err), 0, "good file loads");
+    is(cfg.json_body_limit, 2048, "file value applied");
+    is(cfg.workers, 3, "file overrides the environment");
+    is_str(cfg.mail_from, "a <a@b.test>", "quotes stripped");
+    is(cfg.stripe_timeout, 10, "unset key takes its default");
+    is_str(cfg.public_origin, "https://example.test", "public_origin lowercased, default port and path dropped");
+    ok(getenv("GIGD_JSON_BODY_LIMIT") == NULL, "the file does not leak into the environment");
+
+    write_file(path, "GIGD_JSON_BODY_LIMIT=4096\nGIGD_WORKERS=5\nGIGD_MAIL_FROM=x\nGIGD_STRIPE_TIMEOUT=abc\n");
+    ok(config_load(err, sizeof err) < 0, "a bad value refuses the load");
+    ok(strstr(err, "GIGD_STRIPE_TIMEOUT") != NULL, "the error names the variable: %s", err);
+    is(cfg.json_body_limit, 2048, "body limit unchanged (parsed after the bad value)");
+    is(cfg.workers, 3, "workers unchanged (parsed before the bad value)");
+    is_str(cfg.mail_from, "a <a@b.test>", "strings unchanged");
+
+    write_file(path, "GIGD_PUBLIC_URL=not a url\n");
+    ok(config_load(err, sizeof err) < 0, "a public URL without scheme://host is refused");
+    is_str(cfg.public_origin, "https://example.test", "public_origin unchanged");
+
+    write_file(path, "GIGD_WORKERS=4\n");
+    is(config_load(err, sizeof err), 0, "keys removed from the file");
+    is(cfg.json_body_limit, 1048576, "removed key returns to its default");
+    is(cfg.workers, 4, "kept key applied");
+    is_str(cfg.mail_from, "gigd <no-reply@localhost>", "removed string returns to its default");
+
+    unlink(path);
+    ok(config_load(err, sizeof err) < 0, "a missing file refuses the load");
+    is(cfg.workers, 4, "and changes nothing");
+    unsetenv("GIGD_CONFIG_FILE");
+    is(config_load(err, sizeof err), 0, "no file: the environment");
+    is(cfg.workers, 2, "environment value back");
+}
+
+static void test_origin(void)
+{
+    char err[256];
+    setenv("GIGD_PUBLIC_URL", "https://localhost:8443/", 1);
+    is(config_load(err, sizeof err), 0, "config loads");
+    is_str(cfg.public_origin, "https://localhost:8443", "public origin");
+#define O(s) config_is_public_origin(s, strlen(s))
+    ok(O("https://localhost:8443"), "same origin");
+    ok(O("HTTPS://LocalHost:8443"), "case-insensitive");
+    ok(!O("https://localhost:8443/x"), "an origin has no path");
+    ok(!O("https://localhost"), "port matters");
+    ok(!O("http://localhost:8443"), "scheme matters");
+    ok(!O("https://localhost:8443.evil.test"), "no suffix trick");
+    ok(!O("https://evil.test@localhost:8443"), "userinfo refused");
+    ok(!O("null"), "opaque origin refused");
+    ok(!O(""), "empty refused");
+    ok(config_is_public_origin("https://localhost:8443/page", 22), "a prefix length selects the origin");
+    setenv("GIGD_PUBLIC_URL", "https://example.test", 1);
+    is(config_load(err, sizeof err), 0, "config loads");
+    ok(O("https://example.test:443"), "explicit default port equals none");
+    ok(!O("https://example.test:444"), "other port differs");
+    setenv("GIGD_PUBLIC_URL", "http://[::1]:80/", 1);
+    is(config_load(err, sizeof err), 0, "IPv6 public URL loads");
+    is_str(cfg.public_origin, "http://[::1]", "IPv6 origin, default port dropped");
+    ok(O("http://[::1]"), "IPv6 same origin");
+#undef O
+    unsetenv("GIGD_PUBLIC_URL");
+}
+
+/* True when f(a) kills a child process with SIGABRT (stderr silenced). */
+static bool aborts(void (*f)(arena *))
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stderr))
+            _exit(1);
+        arena *a = arena_new(1024);
+        f(a);
+        _exit(0);
+    }
+    int st = 0;
+    return pid > 0 && waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT;
+}
+static void alloc_max(arena *a) { arena_alloc(a, SIZE_MAX); }
+static void alloc_wrap(arena *a) { arena_alloc(a, SIZE_MAX - 8); }
+/* Rounds without wrapping, but wraps once the block header is added. */
+static void alloc_header_wrap(arena *a) { arena_alloc(a, SIZE_MAX - sizeof(max_align_t) - 8); }
+
+static void test_arena(void)
+{
+    arena *a = arena_new(1024);
+    char *p = arena_alloc(a, 1), *q = arena_alloc(a, 1);
+    is((long long)(q - p), (long long)sizeof(max_align_t), "small sizes rounded to the alignment");
+    ok(((uintptr_t)arena_alloc(a, 3) % sizeof(max_align_t)) == 0, "aligned for any type");
+    char *big = arena_alloc(a, 100000);
+    memset(big, 'x', 100000);
+    ok(big[99999] == 'x', "a big allocation gets its own block");
+    arena_reset(a);
+    ok(arena_alloc(a, 0) != NULL, "zero bytes still a distinct pointer");
+    arena_free(a);
+    ok(aborts(alloc_max), "SIZE_MAX aborts instead of wrapping to a tiny block");
+    ok(aborts(alloc_wrap), "a size that rounds past SIZE_MAX aborts");
+    ok(aborts(alloc_header_wrap), "a size that overflows with the block header aborts");
 }
 
 int main(void)
@@ -179,6 +320,9 @@ int main(void)
     test_cookies(a);
     test_validation(a);
     test_envelope(a);
+    test_arena();
+    test_config();
+    test_origin();
     arena_free(a);
     return done_testing();
 }

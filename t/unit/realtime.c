@@ -38,7 +38,7 @@ int main(void)
 {
     arena *a = arena_new(16 * 1024);
     char url[128];
-    int port;
+    int port = 0;
 
     int closed = loopback(0, &port);
     ok(closed >= 0, "bound a port nobody listens on");

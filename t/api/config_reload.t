@@ -1,0 +1,120 @@
+# Configuration reload is all or nothing, through a real master: a second gigd master of
+# its own (socket, pidfile, log and GIGD_CONFIG_FILE in a temporary directory, so the
+# shared stack is left alone), spoken to over FastCGI directly. The JSON body limit is
+# visible in every 413 ("Request body exceeds N bytes"), the worker count with pgrep.
+use strict;
+use warnings;
+use Test::More;
+use File::Temp qw(tempdir);
+use IO::Socket::UNIX;
+use Socket qw(SOCK_STREAM);
+use POSIX ();
+use Time::HiRes qw(sleep);
+use Gigd;
+
+my $build = $ENV{GIGD_TEST_BUILD} or plan skip_all => 'GIGD_TEST_BUILD not set';
+my $dir = tempdir('gigd-reload.XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my ($sock, $conf, $log) = ("$dir/gigd.sock", "$dir/gigd.conf", "$dir/gigd.log");
+
+sub write_conf { open my $f, '>', $conf or die "$conf: $!"; print $f @_; close $f }
+sub log_text { open my $f, '<', $log or return ''; local $/; <$f> }
+
+# --- a minimal FastCGI client: one request per connection (keep_conn off) ---
+sub nv_len { $_[0] < 128 ? pack('C', $_[0]) : pack('N', $_[0] | 0x80000000) }
+sub record { my ($type, $c) = @_; pack('CCnnCC', 1, $type, 1, length $c, 0, 0) . $c }
+sub fcgi {
+    my (%p) = @_;
+    my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $sock) or return (0, '');
+    my $params = join '', map { nv_len(length $_) . nv_len(length $p{$_}) . $_ . $p{$_} } sort keys %p;
+    print $s record(1, pack('nCx5', 1, 0)), record(4, $params), record(4, ''), record(5, '');
+    my $out = '';
+    while (read($s, my $h, 8) == 8) {
+        my (undef, $type, undef, $len, $pad) = unpack('CCnnC', $h);
+        my $c = '';
+        read($s, $c, $len + $pad) if $len + $pad;
+        $out .= substr($c, 0, $len) if $type == 6;
+        last if $type == 3;
+    }
+    my ($status) = $out =~ /^Status: (\d+)/m;
+    my (undef, $body) = split /\r\n\r\n/, $out, 2;
+    return ($status // 0, $body // '');
+}
+
+# The body limits the workers answer with: a declared body larger than any allowed
+# limit is refused before it is read, naming the limit in force.
+sub limits_seen {
+    my %seen;
+    for (1 .. 12) {
+        my ($s, $b) = fcgi(REQUEST_METHOD => 'POST', GIGD_PATH => '/api/auth/signup', DOCUMENT_URI => '/api/auth/signup',
+                           CONTENT_TYPE => 'application/json', CONTENT_LENGTH => 100_000_000, QUERY_STRING => '');
+        $seen{$s == 413 && $b =~ /exceeds (\d+) bytes/ ? $1 : "status $s"}++;
+    }
+    return join ',', sort keys %seen;
+}
+
+# --- the master ---
+write_conf("GIGD_JSON_BODY_LIMIT=2048\n");
+my $master = fork // die "fork: $!";
+if (!$master) {
+    delete @ENV{qw(GIGD_JSON_BODY_LIMIT GIGD_STRIPE_TIMEOUT)};
+    @ENV{qw(GIGD_WORKERS GIGD_SOCKET GIGD_PIDFILE GIGD_CONFIG_FILE)} = (2, $sock, "$dir/gigd.pid", $conf);
+    open STDIN, '<', '/dev/null';
+    open STDOUT, '>>', $log;
+    open STDERR, '>&', \*STDOUT;
+    POSIX::setsid();
+    exec "$build/gigd" or POSIX::_exit(127);
+}
+END {
+    if ($master) {
+        kill 'QUIT', $master;
+        for (1 .. 100) { last if waitpid($master, POSIX::WNOHANG()) == $master; sleep 0.1 }
+        kill 'KILL', $master if kill 0, $master;
+    }
+}
+sub workers { my @p = sort { $a <=> $b } split " ", `pgrep -P $master`; return @p }
+sub hup_and_wait_for { my ($re) = @_; kill 'HUP', $master; return wait_for(sub { log_text() =~ $re }, 10) }
+
+ok wait_for(sub { -S $sock && workers() == 2 }, 10), 'own master up with 2 workers' or diag log_text();
+is limits_seen(), '2048', 'the file sets the body limit';
+
+subtest 'a reload with one bad value changes nothing' => sub {
+    my @before = workers();
+    write_conf("GIGD_WORKERS=3\nGIGD_JSON_BODY_LIMIT=4096\nGIGD_STRIPE_TIMEOUT=abc\n");
+    ok hup_and_wait_for(qr/reload refused.*GIGD_STRIPE_TIMEOUT: 'abc' is not an integer/), 'the log says why'
+        or diag log_text();
+    sleep 1.5; # the master's loop refills the pool every second: give it the chance to misbehave
+    is_deeply [workers()], \@before, 'same workers, same count (GIGD_WORKERS not applied)';
+    is limits_seen(), '2048', 'body limit is the old one';
+    kill 'KILL', $before[0];
+    ok wait_for(sub { my @w = workers(); @w == 2 && !grep { $_ == $before[0] } @w }, 10), 'killed worker respawned';
+    is limits_seen(), '2048', 'a respawned worker gets the old configuration too';
+};
+
+subtest 'a good reload changes everything' => sub {
+    my %old = map { $_ => 1 } workers();
+    write_conf("GIGD_WORKERS=3\nGIGD_JSON_BODY_LIMIT=4096\nGIGD_STRIPE_TIMEOUT=5\n");
+    ok hup_and_wait_for(qr/reloading: generation 1, 3 workers/), 'reload accepted' or diag log_text();
+    ok wait_for(sub { my @w = workers(); @w == 3 && !grep { $old{$_} } @w }, 15), 'a new generation of 3 workers';
+    is limits_seen(), '4096', 'new body limit';
+};
+
+subtest 'a key removed from the file returns to its default' => sub {
+    my %old = map { $_ => 1 } workers();
+    write_conf("# the body limit line is gone\nGIGD_WORKERS=3\n");
+    ok hup_and_wait_for(qr/reloading: generation 2, 3 workers/), 'reload accepted' or diag log_text();
+    ok wait_for(sub { my @w = workers(); @w == 3 && !grep { $old{$_} } @w }, 15), 'a new generation';
+    is limits_seen(), '1048576', 'body limit back to its default';
+};
+
+subtest 'the file is optional to a reload only while it can be read' => sub {
+    my @before = workers();
+    unlink $conf;
+    ok hup_and_wait_for(qr/reload refused.*GIGD_CONFIG_FILE: cannot open/), 'a missing file is refused';
+    is_deeply [workers()], \@before, 'workers untouched';
+    is limits_seen(), '1048576', 'limit untouched';
+};
+
+unlike log_text(), qr/AddressSanitizer|runtime error:|LeakSanitizer|killed by signal (6|7|8|11)\b/,
+    'no crash or sanitizer report in the master log';
+
+done_testing;
