@@ -182,7 +182,7 @@ enum result urgent_on_payment_intent(struct gctx *g, const char *type, const cJS
     if (!pi_id)
         return gctx_fail(g, R_INVALID, "Malformed event: payment intent without an id");
     const char *gig_id = json_str(cJSON_GetObjectItemCaseSensitive(pi, "metadata"), "gig_id");
-    if (!gig_id || !valid_uuid(gig_id)) {
+    if (!gig_id || !validate_uuid(gig_id)) {
         PGresult *r;
         enum result rc = DB_RUN(g, &r, &st_urgent_by_pi, pi_id);
         if (rc)
@@ -217,7 +217,7 @@ STMT(st_urgent_state_json,
 
 enum result urgent_confirm_payment(struct gctx *g, const char *gig_id, const char **json)
 {
-    if (!valid_uuid(gig_id))
+    if (!validate_uuid(gig_id))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
     PGresult *r;
     enum result rc = DB_RUN(g, &r, &st_urgent_pay_state, gig_id);
@@ -263,7 +263,7 @@ enum result urgent_confirm_payment(struct gctx *g, const char *gig_id, const cha
 
 enum result urgent_get(struct gctx *g, const char *gig_id, const char **json)
 {
-    if (!valid_uuid(gig_id))
+    if (!validate_uuid(gig_id))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
     return DB_ONE(g, json, "Gig not found", &st_urgent_get, gig_id, g->user_id);
 }
@@ -276,7 +276,7 @@ STMT(st_urgent_role,
  * exists: seed 003 names 403 "not requester for this gig"); 404 for anyone else. */
 static enum result require_requester(struct gctx *g, const char *gig_id)
 {
-    if (!valid_uuid(gig_id))
+    if (!validate_uuid(gig_id))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
     PGresult *r;
     enum result rc = DB_RUN(g, &r, &st_urgent_role, gig_id, g->user_id);
@@ -336,7 +336,7 @@ enum result urgent_respond(struct gctx *g, const char *gig_id, const cJSON *body
     enum result rc = validate(g, body, respond_fields, v);
     if (rc)
         return rc;
-    if (!valid_uuid(gig_id))
+    if (!validate_uuid(gig_id))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
     const char *status = !strcmp(v[0].s, "accept") ? "accepted" : "declined";
     rc = db_begin(g); /* gig_accepted is announced on commit */
@@ -374,7 +374,7 @@ enum result urgent_select(struct gctx *g, const char *gig_id, const cJSON *body,
     enum result rc = validate(g, body, select_fields, v);
     if (rc)
         return rc;
-    if (!valid_uuid(gig_id))
+    if (!validate_uuid(gig_id))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
     rc = db_begin(g);
     if (rc)
