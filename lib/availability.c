@@ -136,16 +136,16 @@ static void pair_check(struct gctx *g, const struct vvalue *v, int a, int b)
     }
 }
 
-enum result availability_update(struct gctx *g, const cJSON *body, const char **json)
+/* Every field error of a PATCH body at once: the table, the pairs that go together, the
+ * schedule and the time zone (known to PostgreSQL). */
+static enum result check_patch(struct gctx *g, const cJSON *body, struct vvalue v[AF_COUNT], const cJSON *sched)
 {
-    struct vvalue v[AF_COUNT];
-    enum result vrc = validate(g, body, avail_fields, v);
-    if (vrc && !g->fields)
-        return vrc; /* not an object */
+    enum result rc = validate_n(g, body, avail_fields, AF_COUNT, v);
+    if (rc && !g->fields)
+        return rc; /* not an object */
     pair_check(g, v, AF_CUR_LAT, AF_CUR_LNG);
     pair_check(g, v, AF_AREA_LAT, AF_AREA_LNG);
     pair_check(g, v, AF_DND_START, AF_DND_END);
-    const cJSON *sched = cJSON_GetObjectItemCaseSensitive(body, "availability_schedule");
     if (sched && !cJSON_IsNull(sched)) {
         const char *why = availability_schedule_error(sched);
         if (why)
@@ -154,16 +154,18 @@ enum result availability_update(struct gctx *g, const cJSON *body, const char **
     if (v[AF_TIMEZONE].present && !v[AF_TIMEZONE].null && v[AF_TIMEZONE].s &&
         !cJSON_GetObjectItemCaseSensitive(g->fields, "timezone")) {
         const char *known = NULL;
-        enum result rc = DB_ONE(g, &known, "Internal error", &st_avail_tz_known, v[AF_TIMEZONE].s);
+        rc = DB_ONE(g, &known, "Internal error", &st_avail_tz_known, v[AF_TIMEZONE].s);
         if (rc)
             return rc;
         if (!known || known[0] != 't')
             gctx_fail_field(g, "timezone", "must be an IANA time zone name (e.g. Europe/London)");
     }
-    if (g->fields)
-        return gctx_fail(g, R_INVALID, "Validation failed");
+    return g->fields ? gctx_fail(g, R_INVALID, "Validation failed") : R_SUCCESS;
+}
 
-    /* The patch: only the fields sent, in the column types the statement expects. */
+/* The patch as JSON text: only the fields sent, in the column types the statement expects. */
+static const char *patch_text(struct gctx *g, const struct vvalue *v, const cJSON *sched)
+{
     cJSON *patch = gctx_own(g, cJSON_CreateObject());
     for (int i = 0; i < AF_COUNT; i++) {
         if (!v[i].present)
@@ -184,15 +186,26 @@ enum result availability_update(struct gctx *g, const cJSON *body, const char **
         cJSON_AddItemToObject(patch, "availability_schedule", cJSON_Duplicate(sched, 1));
     char *text = cJSON_PrintUnformatted(patch);
     if (!text)
-        return gctx_fail(g, R_ERR, "Internal error");
-    const char *patch_text = arena_strdup(g->a, text);
+        return NULL;
+    const char *copy = arena_strdup(g->a, text);
     cJSON_free(text);
+    return copy;
+}
 
-    const char *ignored;
-    enum result rc = availability_get(g, &ignored); /* the row exists from here on */
+enum result availability_update(struct gctx *g, const cJSON *body, const char **json)
+{
+    struct vvalue v[AF_COUNT];
+    const cJSON *sched = cJSON_GetObjectItemCaseSensitive(body, "availability_schedule");
+    enum result rc = check_patch(g, body, v, sched);
     if (rc)
         return rc;
-    return DB_ONE(g, json, "Availability not found", &st_avail_patch, g->user_id, patch_text);
+    const char *patch = patch_text(g, v, sched);
+    if (!patch)
+        return gctx_fail(g, R_ERR, "Internal error");
+    const char *ignored;
+    if ((rc = availability_get(g, &ignored))) /* the row exists from here on */
+        return rc;
+    return DB_ONE(g, json, "Availability not found", &st_avail_patch, g->user_id, patch);
 }
 
 /* ------------------------------------------------------------------ location */

@@ -70,22 +70,14 @@ enum result matching_estimate(struct gctx *g, const char *gig_id, long *count)
     return R_SUCCESS;
 }
 
-enum result matching_wave(struct gctx *g, const char *gig_id, int *offered)
+/* The candidates of a gig (row gr of st_match_gig), scored and sorted best first. */
+static enum result rank_candidates(struct gctx *g, const char *gig_id, PGresult *gr, struct cand **out, int *count)
 {
-    *offered = 0;
-    PGresult *gr;
-    enum result rc = DB_RUN(g, &gr, &st_match_gig, gig_id);
-    if (rc)
-        return rc;
-    if (PQntuples(gr) != 1)
-        return gctx_fail(g, R_NOTFOUND, "Gig not found");
     double radius = num_or(gr, 0, 0, 20);
     long long payment = db_ll(gr, 0, 1);
     double hours = num_or(gr, 0, 2, 0);
-    const char *wave_no = arena_sprintf(g->a, "%lld", db_ll(gr, 0, 3) + 1);
-
     PGresult *r;
-    rc = DB_RUN(g, &r, &st_match_candidates, gig_id, arena_sprintf(g->a, "%d", MATCH_CANDIDATES));
+    enum result rc = DB_RUN(g, &r, &st_match_candidates, gig_id, arena_sprintf(g->a, "%d", MATCH_CANDIDATES));
     if (rc)
         return rc;
     int n = PQntuples(r);
@@ -102,44 +94,69 @@ enum result matching_wave(struct gctx *g, const char *gig_id, int *offered)
         c[i] = (struct cand){db_val(r, i, 0), db_val(r, i, 1), matching_score(&f)};
     }
     qsort(c, (size_t)n, sizeof *c, by_score);
+    *out = c;
+    *count = n;
+    return R_SUCCESS;
+}
 
+/* Locks candidates c[0..n) in user_id order, then offers the gig to up to `need` of them
+ * that still pass the quota and do-not-disturb recheck; *got says how many. */
+static enum result offer_chunk(struct gctx *g, const char *gig_id, const struct cand *c, int n, long need,
+                               const char *wave_no, int *got)
+{
+    struct buf ids, dists, scores;
+    buf_init(&ids, g->a, 40 * (size_t)n + 2);
+    buf_init(&dists, g->a, 10 * (size_t)n + 2);
+    buf_init(&scores, g->a, 12 * (size_t)n + 2);
+    for (int i = 0; i < n; i++) {
+        const char *sep = i ? "," : "{";
+        buf_printf(&ids, "%s%s", sep, c[i].id);
+        buf_printf(&dists, "%s%s", sep, c[i].distance);
+        buf_printf(&scores, "%s%.4f", sep, c[i].score);
+    }
+    buf_putc(&ids, '}');
+    buf_putc(&dists, '}');
+    buf_putc(&scores, '}');
+    PGresult *lk;
+    enum result rc = DB_RUN(g, &lk, &st_match_lock, ids.p);
+    if (rc)
+        return rc;
+    const char *count;
+    rc = DB_ONE(g, &count, "Internal error", &st_match_offer, gig_id, ids.p, dists.p, scores.p,
+                arena_sprintf(g->a, "%ld", need), wave_no);
+    if (rc)
+        return rc;
+    *got = atoi(count);
+    return R_SUCCESS;
+}
+
+enum result matching_wave(struct gctx *g, const char *gig_id, int *offered)
+{
+    *offered = 0;
+    PGresult *gr;
+    enum result rc = DB_RUN(g, &gr, &st_match_gig, gig_id);
+    if (rc)
+        return rc;
+    if (PQntuples(gr) != 1)
+        return gctx_fail(g, R_NOTFOUND, "Gig not found");
+    const char *wave_no = arena_sprintf(g->a, "%lld", db_ll(gr, 0, 3) + 1);
+    struct cand *c;
+    int n;
+    if ((rc = rank_candidates(g, gig_id, gr, &c, &n)))
+        return rc;
     /* Best first, a chunk at a time: a locked candidate may fail the recheck (quota taken
      * by a concurrent gig, do-not-disturb just began), then the next ones fill the wave. */
     long want = cfg.match_wave;
     for (int from = 0; from < n && *offered < want;) {
         long need = want - *offered;
-        int chunk = (int)(need * 2 < n - from ? need * 2 : n - from);
-        struct buf ids, dists, scores;
-        buf_init(&ids, g->a, 40 * (size_t)chunk + 2);
-        buf_init(&dists, g->a, 10 * (size_t)chunk + 2);
-        buf_init(&scores, g->a, 12 * (size_t)chunk + 2);
-        buf_putc(&ids, '{');
-        buf_putc(&dists, '{');
-        buf_putc(&scores, '{');
-        for (int i = from; i < from + chunk; i++) {
-            const char *sep = i > from ? "," : "";
-            buf_printf(&ids, "%s%s", sep, c[i].id);
-            buf_printf(&dists, "%s%s", sep, c[i].distance);
-            buf_printf(&scores, "%s%.4f", sep, c[i].score);
-        }
-        buf_putc(&ids, '}');
-        buf_putc(&dists, '}');
-        buf_putc(&scores, '}');
-        PGresult *lk;
-        rc = DB_RUN(g, &lk, &st_match_lock, ids.p);
-        if (rc)
+        int chunk = (int)(need * 2 < n - from ? need * 2 : n - from), got;
+        if ((rc = offer_chunk(g, gig_id, c + from, chunk, need, wave_no, &got)))
             return rc;
-        const char *count;
-        rc = DB_ONE(g, &count, "Internal error", &st_match_offer, gig_id, ids.p, dists.p, scores.p,
-                    arena_sprintf(g->a, "%ld", need), wave_no);
-        if (rc)
-            return rc;
-        *offered += atoi(count);
+        *offered += got;
         from += chunk;
     }
     PGresult *u;
-    rc = DB_RUN(g, &u, &st_match_waved, gig_id);
-    if (rc)
+    if ((rc = DB_RUN(g, &u, &st_match_waved, gig_id)))
         return rc;
     log_info("matching: gig %s wave %s offered to %d of %d candidates", gig_id, wave_no, *offered, n);
     return R_SUCCESS;

@@ -72,31 +72,11 @@ STMT(st_urgent_abandon,
      "UPDATE gigs SET urgent_status = 'cancelled', payment_status = 'failed', updated_at = now()"
      " WHERE id = $1 AND payment_status = 'pending'");
 
-enum result urgent_create(struct gctx *g, const cJSON *body, const char **json)
+/* The PaymentIntent that holds the gig's amount (manual capture); its id and client
+ * secret. The gig row is the operation row: its id makes the Idempotency-Key. */
+static enum result hold_payment(struct gctx *g, const char *gig_id, const struct vvalue *v, const char *currency,
+                                const char **pi_id, const char **secret)
 {
-    struct vvalue v[UF_COUNT];
-    enum result rc = validate(g, body, create_fields, v);
-    if (rc)
-        return rc;
-    const char *why;
-    rc = DB_ONE(g, &why, "Internal error", &st_urgent_when_ok, v[UF_DATE].s);
-    if (rc)
-        return rc;
-    if (why)
-        return gctx_fail_field(g, "date_needed", why);
-    const char *currency = v[UF_CURRENCY].s ? v[UF_CURRENCY].s : "GBP";
-
-    const char *gig_id;
-    rc = DB_ONE(g, &gig_id, "Internal error", &st_urgent_insert, g->user_id, v[UF_SKILL].s, v[UF_GENRE].text,
-                v[UF_RADIUS].text, v[UF_AMOUNT].text, currency, v[UF_DATE].s, v[UF_LAT].text, v[UF_ADDRESS].text,
-                v[UF_HOURS].text, v[UF_DESCRIPTION].text, v[UF_LNG].text);
-    if (rc)
-        return rc;
-    long estimated = 0;
-    rc = matching_estimate(g, gig_id, &estimated);
-    if (rc)
-        return rc;
-
     char lower[4] = {0};
     for (int i = 0; i < 3; i++)
         lower[i] = (char)(currency[i] - 'A' + 'a');
@@ -111,27 +91,54 @@ enum result urgent_create(struct gctx *g, const cJSON *body, const char **json)
         {"transfer_group", gig_id},
     };
     cJSON *pi;
-    rc = stripe_request(g, "POST", "/v1/payment_intents", p, (int)ARRAY_SIZE(p),
-                        arena_sprintf(g->a, "urgent-pi-%s", gig_id), &pi, NULL);
-    const char *pi_id = rc ? NULL : json_str(pi, "id");
-    const char *secret = rc ? NULL : json_str(pi, "client_secret");
-    if (!rc && (!pi_id || !secret)) {
-        log_error("stripe: payment intent answer without id or client_secret");
-        rc = gctx_fail(g, R_UPSTREAM, "Payment provider sent an unexpected answer");
-    }
-    if (rc) {
-        /* Nothing can be paid without the client secret: the gig ends here (a PaymentIntent
-         * that may exist at Stripe holds no money until the client confirms it). */
-        const char *err = g->err;
-        PGresult *ab;
-        if (DB_RUN(g, &ab, &st_urgent_abandon, gig_id))
-            log_warn("urgent: could not cancel gig %s after a failed payment intent", gig_id);
-        gctx_fail(g, rc, err);
-        return rc;
-    }
-    PGresult *u;
-    rc = DB_RUN(g, &u, &st_urgent_set_pi, gig_id, pi_id);
+    enum result rc = stripe_request(g, "POST", "/v1/payment_intents", p, (int)ARRAY_SIZE(p),
+                                    arena_sprintf(g->a, "urgent-pi-%s", gig_id), &pi, NULL);
     if (rc)
+        return rc;
+    *pi_id = json_str(pi, "id");
+    *secret = json_str(pi, "client_secret");
+    if (!*pi_id || !*secret) {
+        log_error("stripe: payment intent answer without id or client_secret");
+        return gctx_fail(g, R_UPSTREAM, "Payment provider sent an unexpected answer");
+    }
+    return R_SUCCESS;
+}
+
+/* Nothing can be paid without the client secret: the gig ends here (a PaymentIntent that
+ * may exist at Stripe holds no money until the client confirms it). Keeps the error. */
+static enum result abandon(struct gctx *g, const char *gig_id, enum result rc)
+{
+    const char *err = g->err;
+    PGresult *ab;
+    if (DB_RUN(g, &ab, &st_urgent_abandon, gig_id))
+        log_warn("urgent: could not cancel gig %s after a failed payment intent", gig_id);
+    return gctx_fail(g, rc, err);
+}
+
+enum result urgent_create(struct gctx *g, const cJSON *body, const char **json)
+{
+    struct vvalue v[UF_COUNT];
+    enum result rc = validate(g, body, create_fields, v);
+    if (rc)
+        return rc;
+    const char *why;
+    if ((rc = DB_ONE(g, &why, "Internal error", &st_urgent_when_ok, v[UF_DATE].s)))
+        return rc;
+    if (why)
+        return gctx_fail_field(g, "date_needed", why);
+    const char *currency = v[UF_CURRENCY].s ? v[UF_CURRENCY].s : "GBP";
+    const char *gig_id;
+    rc = DB_ONE(g, &gig_id, "Internal error", &st_urgent_insert, g->user_id, v[UF_SKILL].s, v[UF_GENRE].text,
+                v[UF_RADIUS].text, v[UF_AMOUNT].text, currency, v[UF_DATE].s, v[UF_LAT].text, v[UF_ADDRESS].text,
+                v[UF_HOURS].text, v[UF_DESCRIPTION].text, v[UF_LNG].text);
+    long estimated = 0;
+    if (rc || (rc = matching_estimate(g, gig_id, &estimated)))
+        return rc;
+    const char *pi_id, *secret;
+    if ((rc = hold_payment(g, gig_id, v, currency, &pi_id, &secret)))
+        return abandon(g, gig_id, rc);
+    PGresult *u;
+    if ((rc = DB_RUN(g, &u, &st_urgent_set_pi, gig_id, pi_id)))
         return rc;
     struct buf b;
     buf_init(&b, g->a, 256);
