@@ -3,6 +3,7 @@
 #include "config.h"
 #include "cron.h"
 #include "db.h"
+#include "disputes.h"
 #include "log.h"
 #include "mail.h"
 #include "realtime.h"
@@ -24,7 +25,8 @@ static void on_stop(int sig) { (void)sig; stopping = 1; }
 
 static int usage(void)
 {
-    fputs("usage: gigctl migrate [DIR] | deliver [--once] | cron NAME | routes\n", stderr);
+    fputs("usage: gigctl migrate [DIR] | deliver [--once] | cron NAME | routes\n"
+          "       gigctl dispute resolve ID refund|release [NOTES] | dispute resolve ID split PERCENT [NOTES]\n", stderr);
     return 2;
 }
 
@@ -265,6 +267,38 @@ static int cmd_cron(const char *name)
     return rc;
 }
 
+/* An operator's decision on a dispute; run it again after a Stripe failure to finish. */
+static int cmd_dispute_resolve(int argc, char **argv)
+{
+    if (argc < 5)
+        return usage();
+    const char *outcome = argv[4];
+    bool split = !strcmp(outcome, "split");
+    if (split && argc < 6)
+        return usage();
+    const char *percent = split ? argv[5] : NULL;
+    int ni = split ? 6 : 5;
+    const char *notes = argc > ni ? argv[ni] : NULL;
+    struct db db = {0};
+    if (db_connect(&db, cfg.database_url) < 0)
+        return 1;
+    arena *a = arena_new(64 * 1024);
+    struct gctx g = {.a = a, .db = &db};
+    const char *json = NULL;
+    int rc = 0;
+    enum result res = disputes_resolve(&g, argv[3], outcome, percent, notes, &json);
+    if (res) {
+        fprintf(stderr, "gigctl: dispute resolve: %s\n", g.err ? g.err : "failed");
+        rc = res == R_NOTFOUND || res == R_INVALID ? 2 : 1;
+    } else {
+        printf("%s\n", json);
+    }
+    realtime_publish_notifications(&g, g.events);
+    arena_free(a);
+    db_close(&db);
+    return rc;
+}
+
 static int cmd_routes(void)
 {
     for (size_t i = 0; i < routes_count; i++)
@@ -294,5 +328,7 @@ int main(int argc, char **argv)
         return cmd_cron(argv[2]);
     if (!strcmp(cmd, "routes"))
         return cmd_routes();
+    if (!strcmp(cmd, "dispute") && argc > 2 && !strcmp(argv[2], "resolve"))
+        return cmd_dispute_resolve(argc, argv);
     return usage();
 }

@@ -1,5 +1,9 @@
-/* h_urgent.c — thin adapters from HTTP to lib/availability.c and lib/urgent.c. */
+/* h_urgent.c — thin adapters from HTTP to lib/availability.c, lib/urgent.c, lib/escrow.c,
+ * lib/gig_ratings.c and lib/disputes.c. */
 #include "availability.h"
+#include "disputes.h"
+#include "escrow.h"
+#include "gig_ratings.h"
 #include "handlers.h"
 #include "respond.h"
 #include "urgent.h"
@@ -35,3 +39,26 @@ void h_cron_urgent(struct request *r)
     r->params[0] = arena_sprintf(r->a, "urgent-gigs/%s", req_arg(r, 0));
     h_cron(r);
 }
+
+void h_urgent_complete(struct request *r) { RENDER(r, 200, escrow_complete(&r->g, req_arg(r, 0), RENDER_OUT)); }
+
+void h_wallet(struct request *r)
+{
+    RENDER(r, 200, escrow_wallet(&r->g, req_query(r, "page"), req_query(r, "limit"), RENDER_OUT));
+}
+
+void h_gig_ratings_create(struct request *r) { RENDER(r, 201, gig_ratings_create(&r->g, r->json)); }
+
+void h_gig_ratings_project(struct request *r)
+{
+    RENDER(r, 200, gig_ratings_project(&r->g, req_arg(r, 0), RENDER_OUT));
+}
+
+void h_gig_ratings_user(struct request *r)
+{
+    RENDER(r, 200, gig_ratings_user(&r->g, req_arg(r, 0), req_query(r, "page"), req_query(r, "limit"), RENDER_OUT));
+}
+
+void h_disputes_create(struct request *r) { RENDER(r, 201, disputes_create(&r->g, r->json, RENDER_OUT)); }
+void h_disputes_get(struct request *r) { RENDER(r, 200, disputes_get(&r->g, req_arg(r, 0), RENDER_OUT)); }
+void h_disputes_respond(struct request *r) { RENDER(r, 200, disputes_respond(&r->g, req_arg(r, 0), r->json)); }

@@ -14,5 +14,13 @@ void h_urgent_respond(struct request *r);
 void h_urgent_select(struct request *r);
 void h_urgent_mine(struct request *r);
 void h_cron_urgent(struct request *r);
+void h_urgent_complete(struct request *r);
+void h_wallet(struct request *r);
+void h_gig_ratings_create(struct request *r);
+void h_gig_ratings_project(struct request *r);
+void h_gig_ratings_user(struct request *r);
+void h_disputes_create(struct request *r);
+void h_disputes_get(struct request *r);
+void h_disputes_respond(struct request *r);
 
 #endif

@@ -1,11 +1,15 @@
-/* cron.c — the job table. Jobs take a transaction-scoped advisory lock named after
- * themselves so a second concurrent run returns at once instead of doubling work. */
+/* cron.c — the job table. Jobs take an advisory lock named after themselves so a second
+ * concurrent run returns at once instead of doubling work. Most jobs run in one
+ * transaction holding a transaction-scoped lock; jobs that call Stripe (OWN_TX) must not
+ * hold a transaction across the call: they hold a session lock and open their own. */
 #include "cron.h"
 #include "calls.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "escrow.h"
 #include "matching.h"
+#include "urgent_jobs.h"
 #include "util.h"
 #include <stdio.h>
 #include <string.h>
@@ -68,16 +72,25 @@ static enum result job_call_reminders(struct gctx *g, const char **json)
     return calls_remind(g, json);
 }
 
+#define OWN_TX true
+
 static const struct {
     const char *name;
     job_fn fn;
+    bool own_tx;
 } jobs[] = {
-    {"cleanup", job_cleanup},
-    {"call-reminders", job_call_reminders},
-    /* urgent gigs: the next wave of offers (lib/matching.c); "urgent-gigs-match" is the
-     * same job under the name a systemd instance can carry (%i cannot hold a '/') */
-    {"urgent-gigs/match", matching_cron},
-    {"urgent-gigs-match", matching_cron},
+    {"cleanup", job_cleanup, false},
+    {"call-reminders", job_call_reminders, false},
+    /* urgent gigs (seed 003 section 5). Each also answers to "urgent-gigs-NAME", the name
+     * a systemd instance can carry (%i cannot hold a '/'). match: the next wave of offers
+     * (lib/matching.c); capture-held: the 6-day capture of holds about to lapse. */
+    {"urgent-gigs/match", matching_cron, false},
+    {"urgent-gigs/expire", escrow_cron_expire, OWN_TX},
+    {"urgent-gigs/reminders", urgent_jobs_reminders, false},
+    {"urgent-gigs/clean-location", urgent_jobs_clean_location, false},
+    {"urgent-gigs/auto-release", escrow_cron_auto_release, OWN_TX},
+    {"urgent-gigs/completion-reminders", urgent_jobs_completion_reminders, false},
+    {"urgent-gigs/capture-held", escrow_cron_capture_held, OWN_TX},
 };
 
 STMT(st_cron_lock, "SELECT pg_try_advisory_xact_lock(hashtext('gigd-cron:' || $1))");
@@ -102,10 +115,40 @@ static enum result run_job(struct gctx *g, const char *name, job_fn fn, const ch
     return R_SUCCESS;
 }
 
+STMT(st_cron_session_lock, "SELECT pg_try_advisory_lock(hashtext('gigd-cron:' || $1))");
+STMT(st_cron_session_unlock, "SELECT pg_advisory_unlock(hashtext('gigd-cron:' || $1))");
+
+/* One job that opens its own transactions, under a session lock (released when it ends,
+ * or when the connection drops). */
+static enum result run_job_own_tx(struct gctx *g, const char *name, job_fn fn, const char **json)
+{
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_cron_session_lock, name);
+    if (rc)
+        return rc;
+    if (!db_bool(r, 0, 0)) {
+        *json = "{\"skipped\":\"already running\"}";
+        return R_SUCCESS;
+    }
+    rc = fn(g, json);
+    const char *err = g->err;
+    if (DB_RUN(g, &r, &st_cron_session_unlock, name))
+        log_warn("cron %s: could not release its lock", name);
+    if (rc)
+        return gctx_fail(g, rc, err);
+    g->res = R_SUCCESS;
+    log_info("cron %s: %s", name, *json);
+    return R_SUCCESS;
+}
+
 enum result cron_run(struct gctx *g, const char *name, const char **json)
 {
+    /* "urgent-gigs-x" is "urgent-gigs/x" */
+    if (!strncmp(name, "urgent-gigs-", 12))
+        name = arena_sprintf(g->a, "urgent-gigs/%s", name + 12);
     for (size_t i = 0; i < ARRAY_SIZE(jobs); i++)
         if (!strcmp(jobs[i].name, name))
-            return run_job(g, name, jobs[i].fn, json);
+            return jobs[i].own_tx ? run_job_own_tx(g, jobs[i].name, jobs[i].fn, json)
+                                  : run_job(g, jobs[i].name, jobs[i].fn, json);
     return gctx_fail(g, R_NOTFOUND, "Unknown cron job");
 }

@@ -8,6 +8,7 @@
 #include "webhook.h"
 #include "config.h"
 #include "db.h"
+#include "escrow.h"
 #include "log.h"
 #include "sql_webhook.h"
 #include "stripe_sig.h"
@@ -197,7 +198,17 @@ static enum result on_invoice_failed(struct gctx *g, const struct event *ev)
 
 static enum result on_urgent_payment_intent(struct gctx *g, const struct event *ev)
 {
-    return urgent_on_payment_intent(g, ev->type, ev->obj);
+    enum result rc = urgent_on_payment_intent(g, ev->type, ev->obj);
+    if (rc || strcmp(ev->type, "payment_intent.canceled"))
+        return rc;
+    return escrow_on_event(g, ev->type, ev->obj); /* a cancel we asked for (lib/escrow.c) */
+}
+
+/* Money we moved for an urgent gig: recorded once whichever of our own record and the
+ * event comes first (lib/escrow.c). */
+static enum result on_escrow(struct gctx *g, const struct event *ev)
+{
+    return escrow_on_event(g, ev->type, ev->obj);
 }
 
 /* The event types we act on, a row each; any other is acknowledged and not recorded. */
@@ -216,6 +227,11 @@ static const struct {
     {"payment_intent.amount_capturable_updated", on_urgent_payment_intent},
     {"payment_intent.payment_failed", on_urgent_payment_intent},
     {"payment_intent.canceled", on_urgent_payment_intent},
+    /* urgent gigs (lib/escrow.c): capture, refund, payout */
+    {"payment_intent.succeeded", on_escrow},
+    {"charge.refunded", on_escrow},
+    {"transfer.created", on_escrow},
+    {"transfer.reversed", on_escrow},
 };
 
 static event_fn handler_of(const char *type)

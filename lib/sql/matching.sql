@@ -51,7 +51,7 @@ WITH g AS (
 SELECT c.user_id, round((c.d / 1000.0)::numeric, 2) AS distance_km, c.hourly_rate, c.per_gig_rate,
        rv.avg, rv.n, rh.n, rh.answered, rh.avg_s
 FROM c
-LEFT JOIN LATERAL (SELECT avg(rating)::float8 AS avg, count(*) AS n FROM reviews WHERE reviewee_id = c.user_id) rv ON true
+LEFT JOIN LATERAL (SELECT avg(rating)::float8 AS avg, count(*) AS n FROM user_ratings WHERE user_id = c.user_id) rv ON true
 LEFT JOIN LATERAL (SELECT count(*) AS n, count(responded_at) AS answered, avg(response_time_seconds)::float8 AS avg_s
                    FROM (SELECT responded_at, response_time_seconds FROM gig_responses
                          WHERE provider_id = c.user_id ORDER BY notified_at DESC LIMIT 50) h) rh ON true

@@ -67,8 +67,8 @@ FROM (SELECT r.id, CASE r.status WHEN 'accepted' THEN 0 WHEN 'declined' THEN 1 E
                  'provider', json_build_object(
                      'id', p.id, 'username', p.username, 'display_name', coalesce(p.full_name, p.username),
                      'avatar_url', p.avatar_url,
-                     'rating', (SELECT round(avg(rating), 2) FROM reviews WHERE reviewee_id = p.id),
-                     'review_count', (SELECT count(*) FROM reviews WHERE reviewee_id = p.id),
+                     'rating', (SELECT round(avg(rating), 2) FROM user_ratings WHERE user_id = p.id),
+                     'review_count', (SELECT count(*) FROM user_ratings WHERE user_id = p.id),
                      'distance_km', r.distance_km,
                      'hourly_rate', money_major(a.hourly_rate), 'per_gig_rate', money_major(a.per_gig_rate))) AS j
       FROM gig_responses r
@@ -92,7 +92,7 @@ WITH u AS (
     SELECT notify(u.poster_id, 'gig_accepted',
                   '✅ ' || coalesce(p.full_name, p.username) || ' accepted your gig',
                   urgent_title_case(u.skill_required) || ' · ⭐ '
-                  || coalesce((SELECT round(avg(rating), 1)::text FROM reviews WHERE reviewee_id = $2), 'New')
+                  || coalesce((SELECT round(avg(rating), 1)::text FROM user_ratings WHERE user_id = $2), 'New')
                   || ' · ' || round(u.distance_km, 1)::text || 'km away — tap to view',
                   jsonb_build_object('gig_id', u.gig_id, 'response_id', u.id)) AS nid
     FROM u JOIN profiles p ON p.id = $2

@@ -34,7 +34,7 @@ GetOptions('port=i' => \$port, 'dir=s' => \$dir, 'kind=s' => \$kind,
 
 my $kdir = "$dir/$kind";
 make_path($kdir);
-make_path("$kdir/idem", "$kdir/pi_status", "$kdir/pis") if $kind eq 'stripe';
+make_path("$kdir/idem", "$kdir/pi_status", "$kdir/pis", "$kdir/transfers") if $kind eq 'stripe';
 make_path("$kdir/tickets")                 if $kind eq 'expo';
 
 my $JSON = JSON::PP->new->utf8->canonical;
@@ -390,6 +390,8 @@ sub stripe_route ($method, $path, $f) {
         if (defined $saved) {
             my $pi = $JSON->decode($saved);
             delete $pi->{client_secret};
+            # captured or cancelled here: that state, unless a pi_status file says otherwise
+            $st = $pi->{state} if $pi->{state} && !-e "$kdir/pi_status/$id";
             $pi->{status} = $st;
             $pi->{amount_capturable} = $st eq 'requires_capture' ? $pi->{amount} : 0;
             return $ok->($pi);
@@ -397,25 +399,103 @@ sub stripe_route ($method, $path, $f) {
         return $ok->({ id => $id, object => 'payment_intent', status => $st,
                        amount => 1000, amount_capturable => 1000, currency => 'gbp' });
     }
-    if ($method eq 'POST' && $path =~ m{^/v1/payment_intents/([^/]+)/capture\z}) {
-        my $id  = id_from($1);
-        my $amt = $f->{amount_to_capture};
-        $amt = defined $amt && $amt =~ /^\d+\z/ ? 0 + $amt : 1000;
-        return $ok->({ id => $id, object => 'payment_intent',
-                       status => 'succeeded', amount_received => $amt });
-    }
-    if ($method eq 'POST' && $path =~ m{^/v1/payment_intents/([^/]+)/cancel\z}) {
-        return $ok->({ id => id_from($1), object => 'payment_intent', status => 'canceled' });
+    if ($method eq 'POST' && $path =~ m{^/v1/payment_intents/([^/]+)/(capture|cancel)\z}) {
+        return pi_transition(id_from($1), $2, $f);
     }
     if ($method eq 'POST' && $path eq '/v1/refunds') {
-        my $amt = $f->{amount};
-        $amt = defined $amt && $amt =~ /^\d+\z/ ? 0 + $amt : undef;
-        return $ok->({ id => 're_' . random_hex(12), object => 'refund',
-                       status => 'succeeded', payment_intent => $f->{payment_intent},
-                       amount => $amt });
+        return refund($f);
+    }
+    if ($method eq 'POST' && $path eq '/v1/transfers') {
+        return transfer($f);
     }
     return (404, $JSON->encode({ error => { type => 'invalid_request_error',
         message => "Unrecognized request URL ($method: $path)" } }));
+}
+
+# ------------------------------------------------- stripe money (manual capture)
+# A PaymentIntent's money state lives in pis/<id>.json next to what POST stored: state
+# (succeeded | canceled), amount_received, amount_refunded, and counters of the real
+# operations (captures, cancels, refunds) — replays under an Idempotency-Key do not reach
+# here, so a counter above 1 is a double operation. A pi_status/<id> file other than
+# requires_capture makes a capture fail as Stripe would (the hold is not capturable).
+
+sub stripe_err ($status, $msg, $code = 'payment_intent_unexpected_state') {
+    return ($status, $JSON->encode({ error => { type => 'invalid_request_error', code => $code, message => $msg } }));
+}
+
+sub with_pi ($id, $fn) {
+    return stripe_err(404, "No such payment_intent: '$id'", 'resource_missing') unless $id =~ /^[A-Za-z0-9_.-]+\z/;
+    open my $lock, '>>', "$kdir/pis/.lock" or die "lock: $!";
+    flock $lock, LOCK_EX or die "flock: $!";
+    my $saved = slurp("$kdir/pis/$id.json");
+    my $pi = defined $saved ? $JSON->decode($saved)
+           : { id => $id, object => 'payment_intent', amount => 1000, currency => 'gbp', metadata => {} };
+    my @r = $fn->($pi);
+    write_atomic("$kdir/pis/$id.json", $JSON->encode($pi)) if $r[0] == 200;
+    return @r;
+}
+
+sub pi_view ($pi) {
+    my %v = %$pi;
+    delete @v{qw(client_secret state captures cancels refunds)};
+    $v{status} = $pi->{state} // 'requires_capture';
+    return $JSON->encode(\%v);
+}
+
+sub pi_transition ($id, $what, $f) {
+    return with_pi($id, sub ($pi) {
+        my $st = slurp("$kdir/pi_status/$id");
+        $st = defined $st ? ($st =~ s/^\s+|\s+\z//gr) : '';
+        my $now = $pi->{state} // ($st ne '' ? $st : 'requires_capture');
+        if ($what eq 'capture') {
+            return stripe_err(400, "This PaymentIntent could not be captured because it has a status of $now.")
+                unless $now eq 'requires_capture';
+            my $amt = $f->{amount_to_capture};
+            $amt = defined $amt && $amt =~ /^\d+\z/ ? 0 + $amt : $pi->{amount} // 1000;
+            return stripe_err(400, 'amount_to_capture is greater than the amount capturable', 'amount_too_large')
+                if defined $pi->{amount} && $amt > $pi->{amount};
+            @$pi{qw(state amount_received amount_capturable)} = ('succeeded', $amt, 0);
+            $pi->{captures}++;
+        } else {
+            return stripe_err(400, "You cannot cancel this PaymentIntent because it has a status of $now.")
+                if $now eq 'succeeded' || $now eq 'canceled';
+            @$pi{qw(state amount_capturable)} = ('canceled', 0);
+            $pi->{cancellation_reason} = $f->{cancellation_reason};
+            $pi->{cancels}++;
+        }
+        return (200, pi_view($pi));
+    });
+}
+
+sub refund ($f) {
+    my $id = $f->{payment_intent} // '';
+    return with_pi($id, sub ($pi) {
+        return stripe_err(400, 'This PaymentIntent has not been captured.', 'charge_not_captured')
+            unless ($pi->{state} // '') eq 'succeeded';
+        my $left = ($pi->{amount_received} // 0) - ($pi->{amount_refunded} // 0);
+        my $amt = $f->{amount};
+        $amt = defined $amt && $amt =~ /^\d+\z/ ? 0 + $amt : $left;
+        return stripe_err(400, "Refund amount ($amt) is greater than unrefunded amount ($left)", 'amount_too_large')
+            if $amt <= 0 || $amt > $left;
+        $pi->{amount_refunded} = ($pi->{amount_refunded} // 0) + $amt;
+        $pi->{refunds}++;
+        return (200, $JSON->encode({ id => 're_' . random_hex(12), object => 'refund', status => 'succeeded',
+                                     payment_intent => $id, amount => $amt, currency => $pi->{currency} }));
+    });
+}
+
+sub transfer ($f) {
+    my $amt = $f->{amount} // '';
+    return stripe_err(400, 'Invalid positive integer', 'parameter_invalid_integer') unless $amt =~ /^[1-9]\d*\z/;
+    my $dest = $f->{destination} // '';
+    return stripe_err(400, "No such destination: '$dest'", 'resource_missing') unless $dest =~ /^acct_\w+\z/ && $dest !~ /missing/;
+    my $id = 'tr_' . random_hex(12);
+    my %meta = map { /^metadata\[(.*)\]\z/ ? ($1 => $f->{$_}) : () } keys %$f;
+    my $tr = { id => $id, object => 'transfer', amount => 0 + $amt, currency => $f->{currency},
+               destination => $dest, transfer_group => $f->{transfer_group}, metadata => \%meta,
+               amount_reversed => 0, reversed => JSON::PP::false };
+    write_atomic("$kdir/transfers/$id.json", $JSON->encode($tr));
+    return (200, $JSON->encode($tr));
 }
 
 # --------------------------------------------------------------------- expo

@@ -10,7 +10,8 @@ use Gigd;
 use Payments;
 
 our @EXPORT = qw(spot provider urgent_gig pi_of hold_webhook pi_event offered offers_of pushes_to
-                 future_iso local_now tz_with_local_hour);
+                 future_iso local_now tz_with_local_hour project_gig fake_pi cron ledger_problems
+                 wallet_of ops_of set_account);
 
 my $JSON = JSON::PP->new->utf8->canonical;
 
@@ -116,6 +117,78 @@ sub tz_with_local_hour {
     return 'UTC' if $off == 0;
     # Etc/GMT signs are inverted: Etc/GMT-3 is UTC+3.
     return $off > 0 ? "Etc/GMT-$off" : 'Etc/GMT+' . (-$off);
+}
+
+# A confirmed urgent gig with its project: a requester, a provider selected after accepting.
+# Options: amount (major), account (the provider's acct_ id), lat/lng, push (tokens), any
+# urgent_gig extra. Returns {gig, project, req, prov, pi}.
+sub project_gig {
+    my (%o) = @_;
+    my ($lat, $lng) = defined $o{lat} ? ($o{lat}, $o{lng}) : spot();
+    my $req = $o{req} // new_user(full_name => 'Grace Requester');
+    if ($o{push} && !$req->{push_token}) {
+        $req->{push_token} = "ExponentPushToken[" . rand_name('req') . "]";
+        api(POST => '/api/push-tokens', token => $req->{token},
+            json => { push_token => $req->{push_token}, platform => 'ios', device_id => 'd1' });
+    }
+    my $prov = provider(lat => $lat, lng => $lng, km => 1, push => $o{push}, full_name => 'James Okafor');
+    set_account($prov, $o{account}) if $o{account};
+    my ($s, $d) = urgent_gig($req, lat => $lat, lng => $lng,
+                             extra => { payment_amount => $o{amount} // 120, %{ $o{extra} || {} } });
+    die "create ($s)" unless $s == 201;
+    my $gig = $d->{gig_id};
+    hold_webhook($gig);
+    ($s) = api(POST => "/api/gigs/$gig/respond", token => $prov->{token}, json => { action => 'accept' });
+    die "respond ($s)" unless $s == 200;
+    my ($rid) = psql_row("SELECT id FROM gig_responses WHERE gig_id = '$gig' AND provider_id = '$prov->{id}'");
+    ($s, $d) = api(POST => "/api/gigs/$gig/select", token => $req->{token}, json => { response_id => $rid });
+    die "select ($s)" unless $s == 200;
+    return { gig => $gig, project => $d->{data}{project_id}, req => $req, prov => $prov, pi => pi_of($gig) };
+}
+
+sub set_account {
+    my ($u, $acct) = @_;
+    psql("UPDATE profiles SET stripe_account_id = '$acct' WHERE id = '$u->{id}'");
+}
+
+# The fake Stripe's money state of a PaymentIntent (captures, cancels, refunds counters).
+sub fake_pi {
+    my ($pi) = @_;
+    my $f = "$ENV{GIGD_TEST_FAKE_DIR}/stripe/pis/$pi.json";
+    open my $fh, '<', $f or return {};
+    local $/;
+    return $JSON->decode(<$fh>);
+}
+
+# Runs cron job NAME over HTTP: (status, data).
+sub cron {
+    my ($name) = @_;
+    my ($s, $d) = api(POST => "/api/cron/$name", headers => { Authorization => 'Bearer ' . cron_secret() });
+    return ($s, $d->{data} // $d);
+}
+
+# Ledger invariants over everything: groups that do not sum to zero, wallets whose
+# balance is not the sum of their entries. Empty list = the books balance.
+sub ledger_problems {
+    my @bad = map { "group $_->[0] $_->[1] sums to $_->[2]" }
+        psql("SELECT gig_id, kind, sum(amount) FROM wallet_transactions GROUP BY 1, 2 HAVING sum(amount) <> 0");
+    push @bad, map { "wallet $_->[0] balance $_->[1] entries $_->[2]" }
+        psql("SELECT w.id, w.balance, coalesce(sum(t.amount), 0) FROM wallets w"
+             . " LEFT JOIN wallet_transactions t ON t.wallet_id = w.id GROUP BY w.id HAVING w.balance <> coalesce(sum(t.amount), 0)");
+    return @bad;
+}
+
+# Balance (minor units) of a user's account ('wallet', 'escrow', 'payout'), 0 when none.
+sub wallet_of {
+    my ($u, $acct) = @_;
+    my ($b) = psql_row("SELECT balance FROM wallets WHERE user_id = '$u->{id}' AND account = '" . ($acct // 'wallet') . "'");
+    return 0 + ($b // 0);
+}
+
+# kind => status of a gig's Stripe operations.
+sub ops_of {
+    my ($gig) = @_;
+    return map { $_->[0] => $_->[1] } psql("SELECT kind, status FROM urgent_payment_ops WHERE gig_id = '$gig'");
 }
 
 1;
