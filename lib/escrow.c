@@ -529,9 +529,16 @@ static enum result on_transfer_reversed(struct gctx *g, const cJSON *tr)
     enum result rc = DB_RUN(g, &r, &st_escrow_transfer_reversed, id, lld(g, amt));
     if (rc)
         return rc;
-    /* Overtook our own record of the Transfer: fail, so Stripe delivers it again later. */
-    if (!PQntuples(r))
+    if (PQntuples(r))
+        return R_SUCCESS;
+    /* Overtook our own record of the Transfer (still pending here): fail, so that Stripe
+     * delivers it again later. A transfer we never made is only logged. */
+    const char *gig_id, *st = NULL;
+    if ((rc = gig_of(g, tr, NULL, &gig_id)) || (gig_id && (rc = op_status(g, gig_id, "transfer", &st))))
+        return rc;
+    if (st && !strcmp(st, "pending"))
         return gctx_fail(g, R_UNAVAILABLE, "Transfer not recorded yet; redeliver later");
+    log_warn("webhook: transfer.reversed for %s, not a transfer of ours", id);
     return R_SUCCESS;
 }
 

@@ -143,15 +143,15 @@ FROM gigs g JOIN projects p ON p.gig_id = g.id
 WHERE g.id = $1;
 
 -- name: st_escrow_transfer_reversed
--- A Transfer was reversed ($2 its id, $3 the amount reversed): the money is back in the
+-- A Transfer was reversed ($1 its id, $2 the amount reversed): the money is back in the
 -- provider's wallet, once.
-SELECT ledger_post(g.id, 'transfer_reversal', p.id, g.payment_currency, $2, 'Payout reversed',
-                   jsonb_build_array(jsonb_build_array(p.provider_id, 'payout', -$3::bigint),
-                                     jsonb_build_array(p.provider_id, 'wallet', $3::bigint)))
+SELECT ledger_post(g.id, 'transfer_reversal', p.id, g.payment_currency, $1, 'Payout reversed',
+                   jsonb_build_array(jsonb_build_array(p.provider_id, 'payout', -$2::bigint),
+                                     jsonb_build_array(p.provider_id, 'wallet', $2::bigint)))
 FROM urgent_payment_ops o
 JOIN gigs g ON g.id = o.gig_id
 JOIN projects p ON p.gig_id = g.id
-WHERE o.kind = 'transfer' AND o.stripe_object_id = $2 AND o.status = 'done';
+WHERE o.kind = 'transfer' AND o.stripe_object_id = $1 AND o.status = 'done';
 
 -- name: st_escrow_parties
 -- Complete, step 2 (after st_escrow_lock, in a new snapshot that sees whatever the holder
