@@ -239,4 +239,19 @@ subtest 'a definite refusal fails the operation (no loop), an operator resolves'
     unlink "$ENV{GIGD_TEST_FAKE_DIR}/stripe/pi_status/$p->{pi}";
 };
 
+subtest 'the ledger refuses unbalanced groups and changes' => sub {
+    my $p = project_gig();
+    api(POST => "/api/gigs/$p->{gig}/complete", token => $p->{req}{token});
+    my $ok = eval { psql("SELECT ledger_post('$p->{gig}', 'transfer', NULL, 'GBP', NULL, 'x',"
+                         . " '[[null, \"stripe\", -5], [\"$p->{prov}{id}\", \"wallet\", 4]]')"); 1 };
+    ok !$ok, 'a group that does not sum to zero is refused at commit';
+    $ok = eval { psql("UPDATE wallet_transactions SET amount = amount + 1 WHERE gig_id = '$p->{gig}'"); 1 };
+    ok !$ok, 'entries cannot be changed';
+    $ok = eval { psql("DELETE FROM wallet_transactions WHERE gig_id = '$p->{gig}'"); 1 };
+    ok !$ok, 'or removed';
+    my ($again) = psql_row("SELECT ledger_post('$p->{gig}', 'release', NULL, 'GBP', NULL, 'x', '[]')");
+    is $again, 'f', 'a movement booked twice is refused (returns false)';
+    is_deeply [ledger_problems()], [], 'the books balance';
+};
+
 done_testing;

@@ -127,6 +127,68 @@ subtest 'a dispute blocks auto-release; none after release' => sub {
     is $s, 409, 'no dispute once released';
 };
 
+subtest 'dispute and release at once: exactly one wins' => sub {
+    for my $round (1 .. 4) {
+        my $p = project_gig();
+        my @r = parallel(2, sub {
+            my $i = shift;
+            my ($st) = $i ? dispute($p, $p->{prov}) : api(POST => "/api/gigs/$p->{gig}/complete", token => $p->{req}{token});
+            return $st;
+        });
+        my ($ds, $cs) = ($r[1], $r[0]);
+        ok(($ds == 201) != ($cs == 200), "round $round: dispute $ds, complete $cs — one of them");
+        my ($row) = psql("SELECT status FROM projects WHERE id = '$p->{project}'");
+        is $row->[0], $ds == 201 ? 'disputed' : 'completed', "round $round: the project agrees";
+        is fake_pi($p->{pi})->{captures} // 0, $cs == 200 ? 1 : 0, "round $round: captured only if released";
+    }
+};
+
+# Another session holds the gig's lock, makes its change and commits 1.5 s later, while we
+# call: the call must wait for the lock and see the change (a read before the lock would not).
+sub while_locked {
+    my ($gig, $sql, $call) = @_;
+    my $pid = fork // die;
+    if (!$pid) {
+        exec 'psql', $ENV{GIGD_DATABASE_URL}, '-XqAt', '-c',
+            "BEGIN; SELECT 1 FROM gigs WHERE id = '$gig' FOR UPDATE; $sql; SELECT pg_sleep(1.5); COMMIT;";
+        exit 127;
+    }
+    select undef, undef, undef, 0.5;
+    my @r = $call->();
+    waitpid $pid, 0;
+    return @r;
+}
+
+subtest 'complete waits for a dispute being raised (the gig lock)' => sub {
+    my $p = project_gig();
+    my ($st) = while_locked($p->{gig}, "UPDATE projects SET status = 'disputed' WHERE id = '$p->{project}'",
+                            sub { api(POST => "/api/gigs/$p->{gig}/complete", token => $p->{req}{token}) });
+    is $st, 409, 'the complete sees the dispute: 409';
+    is fake_pi($p->{pi})->{captures} // 0, 0, 'nothing captured';
+};
+
+subtest 'a dispute waits for a release being decided (the gig lock)' => sub {
+    my $p = project_gig();
+    my ($st) = while_locked($p->{gig}, "UPDATE gigs SET settle_percent = 100, settle_decided_at = now() WHERE id = '$p->{gig}'",
+                            sub { dispute($p, $p->{prov}) });
+    is $st, 409, 'the dispute sees the decision: 409';
+    my ($row) = psql("SELECT status FROM projects WHERE id = '$p->{project}'");
+    is $row->[0], 'active', 'project not disputed';
+    api(POST => "/api/gigs/$p->{gig}/complete", token => $p->{req}{token});
+};
+
+subtest 'no dispute while a release is under way (Stripe down)' => sub {
+    my $p = project_gig();
+    stripe_control({ status => 500 });
+    ($s) = api(POST => "/api/gigs/$p->{gig}/complete", token => $p->{req}{token});
+    stripe_clear();
+    is $s, 502, 'release interrupted';
+    ($s) = dispute($p, $p->{prov});
+    is $s, 409, 'dispute refused: the release was decided';
+    ($s) = api(POST => "/api/gigs/$p->{gig}/complete", token => $p->{req}{token});
+    is $s, 200, 'the retry releases';
+};
+
 subtest 'resolve refund: the hold is cancelled, nothing booked' => sub {
     my $p = project_gig();
     ($s, $d) = dispute($p, $p->{req});

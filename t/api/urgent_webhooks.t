@@ -44,6 +44,26 @@ subtest 'capture: the event before our own record (Stripe timed out on us)' => s
     is entries($p->{gig}), 5, 'one capture group, one release group';
 };
 
+subtest 'capture made elsewhere (dashboard) while ours was pending: not asked again' => sub {
+    my $p = project_gig();
+    stripe_control({ status => 500 });
+    ($s) = api(POST => "/api/gigs/$p->{gig}/complete", token => $p->{req}{token});
+    stripe_clear();
+    is $s, 502, 'our capture failed, operation pending';
+    my ($ds) = api(POST => "$ENV{GIGD_STRIPE_API_BASE}/v1/payment_intents/$p->{pi}/capture", body => 'amount_to_capture=12000',
+                   headers => { 'Content-Type' => 'application/x-www-form-urlencoded', 'Idempotency-Key' => "dash-$p->{gig}" });
+    is $ds, 200, 'captured in the dashboard';
+    my ($ev) = succeeded($p);
+    deliver($ev);
+    my $before = grep { $_->{path} eq "/v1/payment_intents/$p->{pi}/capture" } fake_requests('stripe');
+    ($s) = api(POST => "/api/gigs/$p->{gig}/complete", token => $p->{req}{token});
+    is $s, 200, 'the retry releases';
+    my $after = grep { $_->{path} eq "/v1/payment_intents/$p->{pi}/capture" } fake_requests('stripe');
+    is $after, $before, 'without asking Stripe to capture again';
+    is fake_pi($p->{pi})->{captures}, 1, 'one capture';
+    is entries($p->{gig}), 5, 'one set of entries';
+};
+
 subtest 'capture: our record first, the event after' => sub {
     my $p = project_gig();
     ($s) = api(POST => "/api/gigs/$p->{gig}/complete", token => $p->{req}{token});
