@@ -1,7 +1,8 @@
 /* organizations.c — organizations and their members. Who may do what is one question,
  * organizations_access(): membership of a live organization and a minimum role. Every
- * change of membership runs under the organization's row lock, so two requests cannot
- * both take away "the last owner" (each counts the owners after the other finished). */
+ * change that can take a role away (demote, remove, leave, delete) and every invitation
+ * runs under the organization's row lock, so two requests cannot both take away "the
+ * last owner": each counts the owners after the other finished. */
 #include "organizations.h"
 #include "db.h"
 #include "market.h"
@@ -226,11 +227,11 @@ STMT(st_member_set_role,
      "        'user', profile_json(p)) FROM u JOIN profiles p ON p.id = u.user_id");
 STMT(st_member_delete, "DELETE FROM organization_members WHERE organization_id = $1 AND user_id = $2");
 
-/* Under the organization's lock: the target's role, checked against the caller's rank
- * (only an owner touches an owner) and against the owner count when an owner would be
- * lost (`losing`). */
+/* Under the organization's lock: checks the change to member `user` against the
+ * caller's rank `mine` (only an owner makes, unmakes or removes an owner) and, when the
+ * target is an owner who would stop being one (`losing`), against the owner count. */
 static enum result target_check(struct gctx *g, const char *org, const char *user, enum org_role mine,
-                                bool losing_owner_if_owner, bool making_owner)
+                                bool losing, bool making_owner)
 {
     const char *target;
     enum result rc = DB_ONE(g, &target, "Member not found", &st_member_lock, org, user);
@@ -239,7 +240,7 @@ static enum result target_check(struct gctx *g, const char *org, const char *use
     bool is_owner = organizations_role_rank(target) == ORG_OWNER;
     if ((is_owner || making_owner) && mine != ORG_OWNER)
         return gctx_fail(g, R_FORBIDDEN, "Only an owner can make or unmake an owner");
-    if (!is_owner || !losing_owner_if_owner)
+    if (!is_owner || !losing)
         return R_SUCCESS;
     const char *owners;
     if ((rc = DB_ONE(g, &owners, NULL, &st_owner_count, org)))
