@@ -229,7 +229,7 @@ static enum result settle_hold(struct gctx *g, struct gig_money *m, long long gr
         if ((rc = do_capture(g, m, m->capture_op > 0 ? m->capture_op : gross)))
             return rc;
     }
-    if (m->captured > gross && m->refunded < 0)
+    if (m->captured > gross) /* the refund operation row makes a second one a no-op */
         return do_refund(g, m, m->captured - gross);
     return R_SUCCESS;
 }

@@ -88,11 +88,12 @@ FROM gigs g JOIN projects p ON p.gig_id = g.id
 WHERE g.id = $1;
 
 -- name: st_escrow_released
--- After the release booking: project and gig completed, the provider told the money is
--- theirs (opportunity_project_completed) and both asked to rate the other (rating_prompt).
+-- After the release booking, in its transaction and only when it booked (the booking's key
+-- is the once): project and gig completed, the provider told the money is theirs
+-- (opportunity_project_completed) and both asked to rate the other (rating_prompt).
 WITH p AS (
     UPDATE projects SET status = 'completed', completed_at = now(), released_amount = $2::bigint, updated_at = now()
-    WHERE gig_id = $1 AND status <> 'completed'
+    WHERE gig_id = $1
     RETURNING id, requester_id, provider_id, currency
 ), g AS (
     UPDATE gigs SET urgent_status = 'completed', payment_status = 'released', updated_at = now()

@@ -66,6 +66,25 @@ subtest 'expire: cancel the hold, refunded, requester told — once' => sub {
     is notes($req, 'urgent_gig_cancelled', $g1->{gig_id}), 0, 'the canceled webhook that follows tells nobody again';
 };
 
+subtest 'expire waits for a select in progress (the gig lock) and leaves it alone' => sub {
+    my $p = project_gig();
+    psql("UPDATE gigs SET urgent_status = 'searching', selected_provider_id = NULL, expires_at = now() - interval '1 minute'"
+         . " WHERE id = '$p->{gig}'");
+    my $pid = fork // die;
+    if (!$pid) {
+        exec 'psql', $ENV{GIGD_DATABASE_URL}, '-XqAt', '-c',
+            "BEGIN; SELECT 1 FROM gigs WHERE id = '$p->{gig}' FOR UPDATE; UPDATE gigs SET urgent_status = 'confirmed',"
+            . " selected_provider_id = '$p->{prov}{id}' WHERE id = '$p->{gig}'; SELECT pg_sleep(1.5); COMMIT;";
+        exit 127;
+    }
+    select undef, undef, undef, 0.5;
+    my ($cs) = cron('urgent-gigs/expire');
+    waitpid $pid, 0;
+    my ($row) = psql("SELECT urgent_status, payment_status FROM gigs WHERE id = '$p->{gig}'");
+    is_deeply $row, ['confirmed', 'escrowed'], 'the gig selected meanwhile is not expired';
+    is fake_pi($p->{pi})->{cancels} // 0, 0, 'its hold not cancelled';
+};
+
 subtest 'expire after the 6-day capture refunds in full' => sub {
     my ($lat, $lng) = spot();
     my $req = new_user();
