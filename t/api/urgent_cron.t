@@ -70,16 +70,9 @@ subtest 'expire waits for a select in progress (the gig lock) and leaves it alon
     my $p = project_gig();
     psql("UPDATE gigs SET urgent_status = 'searching', selected_provider_id = NULL, expires_at = now() - interval '1 minute'"
          . " WHERE id = '$p->{gig}'");
-    my $pid = fork // die;
-    if (!$pid) {
-        exec 'psql', $ENV{GIGD_DATABASE_URL}, '-XqAt', '-c',
-            "BEGIN; SELECT 1 FROM gigs WHERE id = '$p->{gig}' FOR UPDATE; UPDATE gigs SET urgent_status = 'confirmed',"
-            . " selected_provider_id = '$p->{prov}{id}' WHERE id = '$p->{gig}'; SELECT pg_sleep(1.5); COMMIT;";
-        exit 127;
-    }
-    select undef, undef, undef, 0.5;
-    my ($cs) = cron('urgent-gigs/expire');
-    waitpid $pid, 0;
+    my ($cs) = while_locked($p->{gig}, "UPDATE gigs SET urgent_status = 'confirmed', selected_provider_id = '$p->{prov}{id}'"
+                            . " WHERE id = '$p->{gig}'", sub { cron('urgent-gigs/expire') });
+    is $cs, 200, 'the job ran';
     my ($row) = psql("SELECT urgent_status, payment_status FROM gigs WHERE id = '$p->{gig}'");
     is_deeply $row, ['confirmed', 'escrowed'], 'the gig selected meanwhile is not expired';
     is fake_pi($p->{pi})->{cancels} // 0, 0, 'its hold not cancelled';

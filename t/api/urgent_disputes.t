@@ -143,22 +143,6 @@ subtest 'dispute and release at once: exactly one wins' => sub {
     }
 };
 
-# Another session holds the gig's lock, makes its change and commits 1.5 s later, while we
-# call: the call must wait for the lock and see the change (a read before the lock would not).
-sub while_locked {
-    my ($gig, $sql, $call) = @_;
-    my $pid = fork // die;
-    if (!$pid) {
-        exec 'psql', $ENV{GIGD_DATABASE_URL}, '-XqAt', '-c',
-            "BEGIN; SELECT 1 FROM gigs WHERE id = '$gig' FOR UPDATE; $sql; SELECT pg_sleep(1.5); COMMIT;";
-        exit 127;
-    }
-    select undef, undef, undef, 0.5;
-    my @r = $call->();
-    waitpid $pid, 0;
-    return @r;
-}
-
 subtest 'complete waits for a dispute being raised (the gig lock)' => sub {
     my $p = project_gig();
     my ($st) = while_locked($p->{gig}, "UPDATE projects SET status = 'disputed' WHERE id = '$p->{project}'",

@@ -21,18 +21,10 @@ is $s, 200, 'accepted';
 my ($rid) = psql_row("SELECT id FROM gig_responses WHERE gig_id = '$gig' AND provider_id = '$prov->{id}'");
 my $late = new_user();
 
-# a "wave" in another session: gig locked, a new offer inserted, committed 1.5 s later
-my $pid = fork // die;
-if (!$pid) {
-    exec 'psql', $ENV{GIGD_DATABASE_URL}, '-XqAt', '-c',
-        "BEGIN; SELECT 1 FROM gigs WHERE id = '$gig' FOR UPDATE;"
-        . " INSERT INTO gig_responses (gig_id, provider_id, distance_km, score, wave) VALUES ('$gig', '$late->{id}', 1, 0.5, 2);"
-        . " SELECT pg_sleep(1.5); COMMIT;";
-    exit 127;
-}
-select undef, undef, undef, 0.5;
-($s, $d) = api(POST => "/api/gigs/$gig/select", token => $req->{token}, json => { response_id => $rid });
-waitpid $pid, 0;
+# a "wave" in another session: gig locked, a new offer inserted, committed 3 s later
+($s, $d) = while_locked($gig, "INSERT INTO gig_responses (gig_id, provider_id, distance_km, score, wave)"
+                              . " VALUES ('$gig', '$late->{id}', 1, 0.5, 2)",
+                        sub { api(POST => "/api/gigs/$gig/select", token => $req->{token}, json => { response_id => $rid }) });
 is $s, 200, 'select waited for the wave and went through';
 my ($st) = psql_row("SELECT status FROM gig_responses WHERE gig_id = '$gig' AND provider_id = '$late->{id}'");
 is $st, 'expired', 'the offer the wave committed meanwhile is expired';

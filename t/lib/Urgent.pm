@@ -11,7 +11,7 @@ use Payments;
 
 our @EXPORT = qw(spot provider urgent_gig pi_of hold_webhook pi_event offered offers_of pushes_to
                  future_iso local_now tz_with_local_hour project_gig fake_pi cron ledger_problems
-                 wallet_of ops_of set_account);
+                 wallet_of ops_of set_account while_locked);
 
 my $JSON = JSON::PP->new->utf8->canonical;
 
@@ -189,6 +189,25 @@ sub wallet_of {
 sub ops_of {
     my ($gig) = @_;
     return map { $_->[0] => $_->[1] } psql("SELECT kind, status FROM urgent_payment_ops WHERE gig_id = '$gig'");
+}
+
+# Another session locks gig $gig, runs $sql, and commits 3 s later; $code runs meanwhile
+# (once that session is seen holding the lock). Returns what $code returns. The lock tests
+# use it: a call that must wait for the gig's lock and then see $sql's change.
+sub while_locked {
+    my ($gig, $sql, $code) = @_;
+    my $mark = 'lockmark_' . rand_name('m');
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        exec 'psql', $ENV{GIGD_DATABASE_URL}, '-XqAt', '-c',
+            "BEGIN; SELECT 1 FROM gigs WHERE id = '$gig' FOR UPDATE; $sql; SELECT pg_sleep(3) AS $mark; COMMIT;";
+        exit 127;
+    }
+    wait_for(sub { (psql_row("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%AS $mark%'"
+                             . " AND wait_event = 'PgSleep'"))[0] }, 10) or die "the locking session never started";
+    my @r = $code->();
+    waitpid $pid, 0;
+    return @r;
 }
 
 1;
