@@ -171,6 +171,20 @@ subtest 'auto-release after 48 h, once' => sub {
     is_deeply $row, ['delivered'], 'still delivered';
 };
 
+subtest 'auto-release waits for a dispute being raised (the gig lock)' => sub {
+    my $p = project_gig();
+    ($s) = api(POST => "/api/gigs/$p->{gig}/complete", token => $p->{prov}{token});
+    psql("UPDATE projects SET delivered_at = now() - interval '49 hours' WHERE id = '$p->{project}'");
+    my ($cs) = while_locked($p->{gig},
+        "INSERT INTO disputes (project_id, raised_by, against, reason, description) VALUES ('$p->{project}',"
+        . " '$p->{req}{id}', '$p->{prov}{id}', 'late', 'x'); UPDATE projects SET status = 'disputed' WHERE id = '$p->{project}'",
+        sub { cron('urgent-gigs/auto-release') });
+    is $cs, 200, 'the job ran';
+    is fake_pi($p->{pi})->{captures} // 0, 0, 'nothing captured';
+    my ($row) = psql("SELECT status FROM projects WHERE id = '$p->{project}'");
+    is_deeply $row, ['disputed'], 'the dispute stands';
+};
+
 subtest 'completion-reminders: delivered 20–28 h ago, once' => sub {
     my $p = project_gig(push => 1);
     my $q = project_gig();
