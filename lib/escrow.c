@@ -220,13 +220,13 @@ static enum result do_refund(struct gctx *g, struct gig_money *m, long long amou
 /* Step 1: what is held becomes exactly what the provider gets. */
 static enum result settle_hold(struct gctx *g, struct gig_money *m, long long gross)
 {
-    enum result rc;
     if (m->captured < 0) {
         if (m->capture_op < 0 && gross == 0)
             return do_cancel(g, m);
         if (!m->pi)
             return gctx_fail(g, R_CONFLICT, "This gig has no payment to capture");
-        if ((rc = do_capture(g, m, m->capture_op > 0 ? m->capture_op : gross)))
+        enum result rc = do_capture(g, m, m->capture_op > 0 ? m->capture_op : gross);
+        if (rc)
             return rc;
     }
     if (m->captured > gross) /* the refund operation row makes a second one a no-op */

@@ -60,13 +60,16 @@ WHERE id = $1 AND payment_captured IS NULL AND payment_status IN ('pending', 'es
 RETURNING id, (SELECT count(*) FROM op);
 
 -- name: st_escrow_refunded
--- Refund $2 of $3 minor units of gig $1 went through: escrow back to the card, once.
+-- Refund $2 of $3 minor units of gig $1 went through: escrow back to the card, once. A
+-- refund of everything captured ends the payment as refunded (a partial one is followed by
+-- the release).
 WITH op AS (
     UPDATE urgent_payment_ops SET status = 'done', done_at = now(), stripe_object_id = coalesce(stripe_object_id, $2)
     WHERE gig_id = $1 AND kind = 'refund' AND status <> 'done'
     RETURNING id
 ), g AS (
-    UPDATE gigs SET payment_refunded = $3::bigint, updated_at = now()
+    UPDATE gigs SET payment_refunded = $3::bigint, updated_at = now(),
+           payment_status = CASE WHEN $3::bigint >= payment_captured THEN 'refunded' ELSE payment_status END
     WHERE id = $1 AND payment_refunded IS NULL
     RETURNING id, poster_id, payment_currency
 )

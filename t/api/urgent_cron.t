@@ -101,6 +101,8 @@ subtest 'expire after the 6-day capture refunds in full' => sub {
     is fake_pi($pi)->{amount_refunded}, 12000, 'in full';
     is fake_pi($pi)->{cancels} // 0, 0, 'no cancel (nothing left to cancel)';
     is wallet_of($req, 'escrow'), 0, 'escrow empty';
+    my ($row2) = psql("SELECT urgent_status, payment_status FROM gigs WHERE id = '$gig'");
+    is_deeply $row2, ['cancelled', 'refunded'], 'cancelled / refunded';
     is_deeply [ledger_problems()], [], 'the books balance';
 };
 

@@ -199,6 +199,23 @@ subtest 'resolve refund: the hold is cancelled, nothing booked' => sub {
     is $rc, 2, 'bad percent exits 2';
 };
 
+subtest 'resolve refund after the 6-day capture: refunded in full' => sub {
+    my $p = project_gig();
+    psql("UPDATE gigs SET created_at = now() - interval '6 days 1 hour' WHERE id = '$p->{gig}'");
+    cron('urgent-gigs/capture-held');
+    ($s, $d) = dispute($p, $p->{req});
+    my ($rc, $out) = resolve($d->{data}{dispute_id}, 'refund');
+    is $rc, 0, 'resolved' or diag $out;
+    my $fp = fake_pi($p->{pi});
+    is_deeply [$fp->{captures}, $fp->{refunds}, $fp->{amount_refunded}], [1, 1, 12000], 'one capture, one full refund';
+    my ($row) = psql("SELECT g.urgent_status, g.payment_status, p.status FROM gigs g JOIN projects p ON p.gig_id = g.id"
+                     . " WHERE g.id = '$p->{gig}'");
+    is_deeply $row, ['cancelled', 'refunded', 'cancelled'], 'gig and project cancelled, refunded';
+    is wallet_of($p->{req}, 'escrow'), 0, 'escrow empty';
+    is wallet_of($p->{prov}), 0, 'provider nothing';
+    is_deeply [groups($p->{gig})], ['capture', 'refund'], 'capture and refund groups';
+};
+
 subtest 'resolve release: captured and released' => sub {
     my $p = project_gig();
     ($s, $d) = dispute($p, $p->{prov});

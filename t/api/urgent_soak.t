@@ -164,6 +164,6 @@ diag 'outcomes: ' . join(', ', map { "$_->[0] $_->[1]" } psql(
     "SELECT coalesce(d.status, 'no dispute') || ' / ' || g.payment_status"
     . CASE_CAPTURED() . ", count(*) FROM gigs g LEFT JOIN projects p ON p.gig_id = g.id"
     . " LEFT JOIN disputes d ON d.project_id = p.id WHERE g.id IN ($ids) GROUP BY 1 ORDER BY 1"));
-sub CASE_CAPTURED { " || CASE WHEN g.payment_refunded > 0 THEN ' (captured, part refunded)' WHEN g.payment_captured_at < g.settle_decided_at THEN ' (captured early)' ELSE '' END" }
+sub CASE_CAPTURED { " || CASE WHEN g.payment_refunded > 0 THEN ' (captured, then refunded ' || g.payment_refunded || ')' WHEN g.payment_captured_at < g.settle_decided_at THEN ' (captured early)' ELSE '' END" }
 
 done_testing;
