@@ -1,8 +1,9 @@
 # Races behind the urgent-gig locks (lib/sql/urgent.sql), made deterministic by
 # t/lib/Race.pm: two selects of one urgent gig queue behind its row; the gig row lock
 # (st_urgent_lock_gig) makes the second read the first one's confirmation and answer
-# that a provider has already been selected. In the fake Stripe's seq group (every
-# urgent gig creates a PaymentIntent).
+# that a provider has already been selected; two first waves of two gigs queue behind a
+# provider (lib/matching.c st_match_lock) and his daily offer quota holds. In the fake
+# Stripe's seq group (every urgent gig creates a PaymentIntent).
 use strict;
 use warnings;
 use Test::More;
@@ -40,5 +41,26 @@ my ($sel, $provider) = psql_row("SELECT (SELECT count(*) FROM gig_responses WHER
                                 . " selected_provider_id FROM gigs g WHERE id = '$gig'");
 is $sel, 1, 'one selected response';
 is $provider, $prov[0]{id}, 'the first select\'s provider';
+
+
+subtest "two gigs' first waves at once: a provider's daily quota holds" => sub {
+    my ($la, $ln) = spot();
+    my $p = provider(lat => $la, lng => $ln, km => 1, max_per_day => 1);
+    my @gigs = map {
+        my ($st, $d) = urgent_gig(new_user(), lat => $la, lng => $ln);
+        is $st, 201, 'urgent gig';
+        $d->{gig_id};
+    } 1 .. 2;
+    # The offer's notification needs the provider's users row (foreign key): holding it
+    # stops each wave after it has read the quota; st_match_lock must have queued the
+    # second wave before that read.
+    my @r = race("SELECT 1 FROM users WHERE id = '$p->{id}' FOR UPDATE", map {
+        my $g = $_;
+        sub { my ($st) = hold_webhook($g); return { s => $st } }
+    } @gigs);
+    is_deeply [map { $_->{s} } @r], [200, 200], 'both holds acknowledged';
+    my ($offers) = psql_row("SELECT count(*) FROM gig_responses WHERE provider_id = '$p->{id}'");
+    is $offers, 1, 'offered one gig: max_notifications_per_day = 1';
+};
 
 done_testing;
