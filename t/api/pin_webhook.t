@@ -1,12 +1,14 @@
 # Stripe webhook edge cases (lib/webhook.c, lib/sql/webhook.sql): the payment status of a
 # completed checkout decides pro, a paid invoice never revives a deleted subscription, a
 # re-subscription whose subscription event overtakes its checkout, and events about a
-# second subscription of the same customer never overwrite the live one.
+# second subscription of the same customer never overwrite the live one; a failed invoice
+# racing the subscription's deletion tells nobody (the row lock of st_wh_invoice_failed).
 use strict;
 use warnings;
 use Test::More;
 use Gigd;
 use Payments;
+use Race;
 
 my $now = time;
 sub state_of {
@@ -96,6 +98,23 @@ subtest 'a second subscription of the same customer never overwrites the live on
     is state_of($u), "active pro $live", 'deletion and a failed invoice of the second: the live one is kept';
     my ($n) = psql_row("SELECT count(*) FROM notifications WHERE user_id = '$u->{id}' AND type = 'payment_failed'");
     is $n, 0, 'no payment_failed notice about a subscription that is not the user\'s';
+};
+
+
+subtest 'invoice.payment_failed queued behind the deletion: no notice about a cancelled subscription' => sub {
+    my $u = new_user();
+    my ($cus, $sub) = ids();
+    send_ok('checkout.session.completed', checkout($u, $cus, $sub, 'paid'), $now - 100, 'start');
+    my ($row) = psql_row("SELECT id FROM subscriptions WHERE user_id = '$u->{id}'");
+    my ($del) = event('customer.subscription.deleted', subscription($u, $cus, $sub, 'canceled'), created => $now - 10);
+    my ($fail) = event('invoice.payment_failed', { id => 'in_' . rand_name('pin'), object => 'invoice', customer => $cus,
+                                                   subscription => $sub, amount_due => 900, currency => 'gbp' }, created => $now - 5);
+    my @r = race("SELECT 1 FROM subscriptions WHERE id = '$row' FOR SHARE",
+                 map { my $p = $_; sub { my ($st) = deliver($p); return { s => $st } } } $del, $fail);
+    is_deeply [map { $_->{s} } @r], [200, 200], 'both acknowledged';
+    is state_of($u), "canceled free $sub", 'canceled';
+    my ($n) = psql_row("SELECT count(*) FROM notifications WHERE user_id = '$u->{id}' AND type = 'payment_failed'");
+    is $n, 0, 'nobody told to fix the payment of a subscription that is gone';
 };
 
 done_testing;
