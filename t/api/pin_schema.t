@@ -1,7 +1,8 @@
 # Backstop constraints the API cannot reach while the locks in front of them hold (two
 # selects of one urgent gig queue on the gig row and the second re-checks the status,
 # t/api/pin_urgent_race.t): written straight to the database, the schema itself refuses
-# a second selected response and a second project for one gig.
+# a second selected response and a second project for one gig, and one PaymentIntent
+# linked to two gigs (the webhook finds a gig by its PaymentIntent).
 use strict;
 use warnings;
 use Test::More;
@@ -41,5 +42,10 @@ my $project = sub {
 is sql_error($project->(0)), '', 'one project is fine';
 like sql_error($project->(0) . '; ' . $project->(1)), qr/projects_gig_key/,
     'a second project for one gig: refused (projects_gig_key)';
+
+my $other = new_gig($req)->{id};
+my $pi = 'pi_' . rand_name('pin');
+like sql_error("UPDATE gigs SET stripe_payment_intent_id = '$pi' WHERE id IN ('$gig', '$other')"),
+    qr/gigs_payment_intent_key/, 'one PaymentIntent on two gigs: refused (gigs_payment_intent_key)';
 
 done_testing;
