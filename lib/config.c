@@ -47,6 +47,7 @@ static const struct setting settings[] = {
     CFG_S("GIGD_VIDEO_BASE_URL", video_base_url, "https://meet.jit.si/"),
     CFG_N("GIGD_MAX_REQUESTS", max_requests, "10000", 0, 100000000),
     CFG_N("GIGD_SHUTDOWN_TIMEOUT", shutdown_timeout, "10", 1, 3600),
+    CFG_N("GIGD_LISTEN_BACKLOG", listen_backlog, "64", 1, 4096),
     CFG_N("GIGD_STATEMENT_TIMEOUT_MS", statement_timeout_ms, "2000", 0, 600000),
     CFG_N("GIGD_JSON_BODY_LIMIT", json_body_limit, "1048576", 1024, 64 * 1024 * 1024),
     CFG_S("GIGD_PIDFILE", pidfile, ""),

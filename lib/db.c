@@ -117,6 +117,8 @@ static enum result ensure_prepared(struct gctx *g, struct stmt *s, bool *retryab
         PQclear(p);
         if (r == R_UNAVAILABLE || !conn_ok(db))
             return gctx_fail(g, R_UNAVAILABLE, r == R_UNAVAILABLE ? "Database unavailable" : "Internal error");
+        if (r == R_TIMEOUT) /* planning waits for locks too */
+            return gctx_fail(g, R_TIMEOUT, "The query took too long; narrow it and try again");
         return gctx_fail(g, R_ERR, "Internal error");
     }
     PQclear(p);
