@@ -52,6 +52,10 @@ static const struct setting settings[] = {
     CFG_N("GIGD_JSON_BODY_LIMIT", json_body_limit, "1048576", 1024, 64 * 1024 * 1024),
     CFG_S("GIGD_PIDFILE", pidfile, ""),
     CFG_S("GIGD_CONFIG_FILE", config_file, ""),
+    /* urgent gigs */
+    CFG_N("GIGD_MATCH_WAVE", match_wave, "5", 1, 100),
+    CFG_N("GIGD_MATCH_WAVE_INTERVAL", match_wave_interval, "300", 1, 86400),
+    CFG_N("GIGD_PLATFORM_FEE_BPS", platform_fee_bps, "1200", 0, 5000),
 };
 
 /* A growable list of malloc'd strings. */
