@@ -30,7 +30,7 @@ static const char *const search_conds[SF_N] = {
 
 /* Counts are exact up to this many matches; beyond, total is this figure and
  * total_is_estimate says so. It also bounds the sort of the few-matches plan. */
-#define COUNT_CAP 10000
+#define COUNT_CAP 1000
 
 /* A keyset position: the last row of a page (cursor=, next_cursor). */
 struct keyset {
