@@ -185,9 +185,12 @@ static int parse_num(struct load *L, const struct setting *s, const char *v, lon
 {
     long n;
     if (!v) {
-        n = sysconf(_SC_NPROCESSORS_ONLN); /* GIGD_WORKERS defaults to the core count */
+        /* GIGD_WORKERS defaults to 4 per core: workers mostly wait on PostgreSQL, and
+         * one per core left the bench machine idle (README "Scaling workers"). */
+        n = sysconf(_SC_NPROCESSORS_ONLN);
         if (n < 1)
             n = 1;
+        n *= 4;
     } else {
         char *end;
         errno = 0;

@@ -19,7 +19,7 @@ my $BASE = $ENV{GIGD_TEST_BASE};
 my $SEED = 40_000;       # gigs: enough that an unbounded OFFSET or count costs ~100 ms+
 my $ABUSERS = 12;        # connections of the abusive address
 my $SECONDS = 8;         # length of the abuse
-my $FAIR_P99 = 1.5;      # seconds: the well-behaved client's bound (main: several seconds)
+my $FAIR_P99 = 2.0;      # seconds: the well-behaved client's bound (main: one request in 8 s)
 my $JSON = JSON::PP->new->utf8;
 
 sub client_from {
@@ -48,11 +48,14 @@ subtest 'a well-behaved client keeps its latency while one address abuses search
         my $end = time + $SECONDS;
         if ($i == 0) {
             my $http = client_from('127.0.0.3');
+            my ($id) = psql_row("SELECT id FROM gigs WHERE status = 'active' LIMIT 1");
             sleep 1;    # let the abuse build up first
             my (@lat, %st);
             while (time < $end && @lat < 300) {
                 my $t0 = time;
-                my $res = $http->get("$BASE/api/gigs?limit=1");
+                # ~12 requests/s, within this address's limits: a gig, and every fourth a
+                # one-row search (the audit's unrelated request) at ~3/s.
+                my $res = $http->get(@lat % 4 ? "$BASE/api/gigs/$id" : "$BASE/api/gigs?limit=1");
                 push @lat, time - $t0;
                 $st{ $res->{status} }++;
                 sleep 0.07;
@@ -69,7 +72,10 @@ subtest 'a well-behaved client keeps its latency while one address abuses search
         return { st => \%st, retry => $retry };
     });
     my $good = shift @res;
-    my @lat = sort { $a <=> $b } @{ $good->{lat} };
+    my @raw = @{ $good->{lat} };
+    my ($slowest) = sort { $raw[$b] <=> $raw[$a] } 0 .. $#raw;
+    diag sprintf('slowest well-behaved request: #%d of %d', $slowest + 1, scalar @raw) if @raw;
+    my @lat = sort { $a <=> $b } @raw;
     my $p = sub { $lat[ int($_[0] * $#lat + 0.5) ] // 0 };
     my %abuse;
     for my $r (@res) { $abuse{$_} += $r->{st}{$_} for keys %{ $r->{st} } }
@@ -130,5 +136,11 @@ subtest 'a statement past statement_timeout is 503 TIMEOUT' => sub {
     ($s) = api(GET => "/api/gigs/$id");
     is $s, 200, 'the worker serves again';
 };
+
+# The seeded gigs would crowd out other files' gigs (recommendations take the newest 500).
+if ($active < $SEED * 0.8) {
+    psql("DELETE FROM gigs WHERE poster_id IN (SELECT id FROM users WHERE email LIKE 'seed%\@seed.test')");
+    psql("DELETE FROM users WHERE email LIKE 'seed%\@seed.test'");
+}
 
 done_testing;
