@@ -185,12 +185,13 @@ static int parse_num(struct load *L, const struct setting *s, const char *v, lon
 {
     long n;
     if (!v) {
-        /* GIGD_WORKERS defaults to 4 per core: workers mostly wait on PostgreSQL, and
-         * one per core left the bench machine idle (README "Scaling workers"). */
+        /* GIGD_WORKERS defaults to 8 per core: workers mostly wait on PostgreSQL; one
+         * per core left the bench machine idle, 8 per core served most (README "Scaling
+         * workers", docs/benchmarks.md). */
         n = sysconf(_SC_NPROCESSORS_ONLN);
         if (n < 1)
             n = 1;
-        n *= 4;
+        n *= 8;
     } else {
         char *end;
         errno = 0;

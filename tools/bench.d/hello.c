@@ -3,6 +3,7 @@
  * nginx as gigd, so gigd's figures can be read as a fraction of what the front allows. */
 #include <fcgiapp.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@ int main(int argc, char **argv)
     int fd = FCGX_OpenSocket(argv[1], 64);
     if (fd < 0)
         return 1;
+    chmod(argv[1], 0666); /* nginx's workers run as another user, as for gigd */
     for (int i = atoi(argv[2]); i > 0; i--)
         if (fork() == 0) {
             FCGX_Request r;
