@@ -21,7 +21,7 @@ is $s, 200, 'accepted';
 my ($rid) = psql_row("SELECT id FROM gig_responses WHERE gig_id = '$gig' AND provider_id = '$prov->{id}'");
 my $late = new_user();
 
-# a "wave" in another session: gig locked, a new offer inserted, committed 3 s later
+# a "wave" in another session: gig locked, a new offer inserted, committed 1.5 s later
 ($s, $d) = while_locked($gig, "INSERT INTO gig_responses (gig_id, provider_id, distance_km, score, wave)"
                               . " VALUES ('$gig', '$late->{id}', 1, 0.5, 2)",
                         sub { api(POST => "/api/gigs/$gig/select", token => $req->{token}, json => { response_id => $rid }) });

@@ -191,8 +191,9 @@ sub ops_of {
     return map { $_->[0] => $_->[1] } psql("SELECT kind, status FROM urgent_payment_ops WHERE gig_id = '$gig'");
 }
 
-# Another session locks gig $gig, runs $sql, and commits 3 s later; $code runs meanwhile
-# (once that session is seen holding the lock). Returns what $code returns. The lock tests
+# Another session locks gig $gig, runs $sql, and commits 1.5 s later (a waiting worker
+# statement is cancelled at GIGD_STATEMENT_TIMEOUT_MS, 2 s); $code runs meanwhile (once that
+# session is seen holding the lock). Returns what $code returns. The lock tests
 # use it: a call that must wait for the gig's lock and then see $sql's change.
 sub while_locked {
     my ($gig, $sql, $code) = @_;
@@ -200,7 +201,7 @@ sub while_locked {
     my $pid = fork // die "fork: $!";
     if (!$pid) {
         exec 'psql', $ENV{GIGD_DATABASE_URL}, '-XqAt', '-c',
-            "BEGIN; SELECT 1 FROM gigs WHERE id = '$gig' FOR UPDATE; $sql; SELECT pg_sleep(3) AS $mark; COMMIT;";
+            "BEGIN; SELECT 1 FROM gigs WHERE id = '$gig' FOR UPDATE; $sql; SELECT pg_sleep(1.5) AS $mark; COMMIT;";
         exit 127;
     }
     wait_for(sub { (psql_row("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%AS $mark%'"
