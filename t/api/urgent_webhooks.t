@@ -112,6 +112,38 @@ subtest 'cancel: the event finishes a cancel Stripe did but we never heard of' =
     is_deeply $row, ['refunded', 'done'], 'refunded, operation done';
 };
 
+subtest 'charge.refunded finishes a refund Stripe made but we never heard of' => sub {
+    my ($lat, $lng) = spot();
+    my $req = new_user();
+    provider(lat => $lat, lng => $lng);
+    my ($st, $g) = urgent_gig($req, lat => $lat, lng => $lng);
+    my $gig = $g->{gig_id};
+    hold_webhook($gig);
+    psql("UPDATE gigs SET created_at = now() - interval '6 days 1 hour' WHERE id = '$gig'");
+    cron('urgent-gigs/capture-held');
+    psql("UPDATE gigs SET expires_at = now() - interval '1 minute' WHERE id = '$gig'");
+    stripe_control({ status => 500 });
+    cron('urgent-gigs/expire');
+    stripe_clear();
+    my %ops = ops_of($gig);
+    is $ops{refund}, 'pending', 'our refund is pending';
+    my ($ev) = event('charge.refunded', { id => 'ch_' . rand_name('c'), object => 'charge', payment_intent => pi_of($gig),
+                                          amount => 12000, amount_refunded => 12000, refunded => JSON::PP::true,
+                                          refunds => { data => [{ id => 're_' . rand_name('r'), amount => 12000 }] } });
+    ($s) = deliver($ev);
+    is $s, 200, 'charge.refunded 200';
+    deliver($ev);
+    my ($row) = psql("SELECT payment_status, payment_refunded FROM gigs WHERE id = '$gig'");
+    is_deeply $row, ['refunded', '12000'], 'recorded: refunded in full';
+    %ops = ops_of($gig);
+    is $ops{refund}, 'done', 'operation done';
+    is wallet_of($req, 'escrow'), 0, 'escrow empty, once';
+    psql("UPDATE gigs SET settle_decided_at = now() - interval '5 minutes' WHERE id = '$gig'");
+    cron('urgent-gigs/expire');
+    is fake_pi(pi_of($gig))->{refunds} // 0, 0, 'the sweep asks Stripe for nothing more';
+    is_deeply [ledger_problems()], [], 'the books balance';
+};
+
 subtest 'refund and transfer events; a reversal once; a reversal that overtakes its transfer' => sub {
     my $p = project_gig(account => 'acct_' . rand_name('w'));
     ($s) = api(POST => "/api/gigs/$p->{gig}/complete", token => $p->{req}{token});
