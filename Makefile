@@ -42,7 +42,8 @@ SQL_GEN   := $(SQL_SRC:lib/sql/%.sql=$(B)/gen/sql_%.h)
 
 DEB_PKGS := build-essential pkg-config libfcgi-dev libpq-dev libcjson-dev libcurl4-openssl-dev \
             libsodium-dev postgresql postgresql-contrib nginx libnginx-mod-nchan openssl curl \
-            perl libio-socket-ssl-perl libnet-ssleay-perl wrk clang libclang-rt-14-dev
+            perl libio-socket-ssl-perl libnet-ssleay-perl wrk clang libclang-rt-14-dev \
+            redis-server systemd
 
 .PHONY: all deps run start stop test bench fuzz clean units
 all: $(B)/gigd $(B)/gigctl units
@@ -102,6 +103,38 @@ bench:
 FUZZ_TARGETS := $(wildcard t/fuzz/*.c)
 fuzz: deps
 	tools/fuzz $(FUZZ_TARGETS)
+
+# make install [PREFIX=/usr/local] [DESTDIR=] [SYSCONFDIR=/etc] — a Debian-style service tree:
+#   $(PREFIX)/bin/{gigd,gigctl}, $(PREFIX)/share/gigd/{sql,docs,nginx}, the systemd units in
+#   $(PREFIX)/lib/systemd/system (paths in them rewritten to PREFIX), the nginx site in
+#   $(SYSCONFDIR)/nginx/sites-available/gigd, and $(SYSCONFDIR)/gigd/gigd.env.example (copied
+#   to gigd.env, mode 640, only when there is none: an upgrade never overwrites secrets).
+# `gigctl migrate` with no argument finds $(PREFIX)/share/gigd/sql next to its own binary.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+SHAREDIR   := $(PREFIX)/share/gigd
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+UNIT_FILES := $(wildcard systemd/*.service systemd/*.timer)
+.PHONY: install
+install: $(B)/gigd $(B)/gigctl
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SHAREDIR)/sql $(DESTDIR)$(SHAREDIR)/nginx \
+	    $(DESTDIR)$(SHAREDIR)/docs $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/gigd \
+	    $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available $(DESTDIR)$(SYSCONFDIR)/nginx/snippets
+	install -m 755 $(B)/gigd $(B)/gigctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 sql/*.sql $(DESTDIR)$(SHAREDIR)/sql/
+	install -m 644 docs/openapi.json $(DESTDIR)$(SHAREDIR)/docs/
+	if [ -d docs/site ]; then cp -R docs/site $(DESTDIR)$(SHAREDIR)/docs/ && chmod -R a+rX $(DESTDIR)$(SHAREDIR)/docs/site; fi
+	install -m 644 nginx/gigd.conf.in nginx/fastcgi.inc $(DESTDIR)$(SHAREDIR)/nginx/
+	install -m 644 nginx/fastcgi.inc $(DESTDIR)$(SYSCONFDIR)/nginx/snippets/gigd-fastcgi.inc
+	tools/nginx-site $(PREFIX) $(SYSCONFDIR) > $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/gigd
+	for u in $(UNIT_FILES); do \
+	  sed -e 's|/usr/local/bin/|$(PREFIX)/bin/|g' -e 's|/usr/local/share/gigd|$(SHAREDIR)|g' \
+	      -e 's|/etc/gigd/|$(SYSCONFDIR)/gigd/|g' $$u > $(DESTDIR)$(UNITDIR)/$${u#systemd/}; \
+	  chmod 644 $(DESTDIR)$(UNITDIR)/$${u#systemd/}; done
+	install -m 644 systemd/gigd.env.example $(DESTDIR)$(SYSCONFDIR)/gigd/gigd.env.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/gigd/gigd.env ] || \
+	  install -m 640 systemd/gigd.env.example $(DESTDIR)$(SYSCONFDIR)/gigd/gigd.env
 
 clean:
 	rm -rf build
