@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_requested;
@@ -153,6 +154,7 @@ static enum result match_route(struct request *r, const struct route **rt)
     if (!*rt)
         return path_known ? gctx_fail(&r->g, R_METHOD, "Method not allowed") : gctx_fail(&r->g, R_NOTFOUND, "Not found");
     memcpy(r->params, params, sizeof params);
+    r->route = (*rt)->pattern;
     return R_SUCCESS;
 }
 
@@ -245,12 +247,15 @@ static const char *serve(FCGX_Request *fr, arena *a, struct db *db)
     if (!r.path)
         r.path = "/";
     log_set_request(r.request_id);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     buf_init(&r.headers, a, 256);
     buf_init(&r.out, a, 4096);
     worker_dispatch(&r);
     respond_flush(&r);
-    if (r.status >= 500)
-        log_error("%s %s -> %d", r.method, r.path, r.status);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    log_request(r.method, r.path, r.route, r.status,
+                (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, r.g.user_id);
     log_set_request(NULL);
     return r.g.events;
 }

@@ -2,6 +2,7 @@
  * all or nothing: a load builds a complete new configuration aside and replaces the
  * global only when every value checked out, so a refused reload changes nothing. */
 #include "config.h"
+#include "log.h"
 #include "util.h"
 #include <ctype.h>
 #include <errno.h>
@@ -50,6 +51,8 @@ static const struct setting settings[] = {
     CFG_N("GIGD_JSON_BODY_LIMIT", json_body_limit, "1048576", 1024, 64 * 1024 * 1024),
     CFG_S("GIGD_PIDFILE", pidfile, ""),
     CFG_S("GIGD_CONFIG_FILE", config_file, ""),
+    CFG_S("GIGD_LOG_FORMAT", log_format, "text"),
+    CFG_S("GIGD_DATABASE_READ_URL", database_read_url, ""),
     /* urgent gigs */
     CFG_N("GIGD_MATCH_WAVE", match_wave, "5", 1, 100),
     CFG_N("GIGD_MATCH_WAVE_INTERVAL", match_wave_interval, "300", 1, 86400),
@@ -317,12 +320,15 @@ int config_load(char *err, size_t errlen)
         rc = apply_setting(&L, &settings[i]);
     if (rc == 0)
         rc = derive_origin(&L);
+    if (rc == 0 && strcmp(L.c.log_format, "text") && strcmp(L.c.log_format, "json"))
+        rc = load_fail(&L, "GIGD_LOG_FORMAT: '%s' is not text or json", L.c.log_format);
     if (rc == 0) {
         /* The one write to cfg: everything checked out. */
         strs_free(&held);
         held = L.owned;
         L.owned = (struct strs){0};
         cfg = L.c;
+        log_set_json(!strcmp(cfg.log_format, "json"));
     }
     strs_free(&L.file);
     strs_free(&L.owned);

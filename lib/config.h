@@ -27,6 +27,8 @@ struct config {
     long json_body_limit;         /* bytes */
     const char *pidfile;
     const char *config_file;      /* optional KEY=VALUE file, re-read on SIGHUP */
+    const char *log_format;       /* "text" or "json" */
+    const char *database_read_url; /* optional streaming standby for lag-tolerant reads; "" = none */
     /* urgent gigs */
     long match_wave;              /* providers offered an urgent gig per wave */
     long match_wave_interval;     /* seconds between waves while nobody is selected */

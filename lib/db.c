@@ -17,6 +17,7 @@ int db_connect(struct db *db, const char *conninfo)
     if (db->conn)
         PQfinish(db->conn);
     db->in_tx = false;
+    db->tag[0] = '\0';
     db->gen++;
     db->conn = PQconnectdb(db->conninfo);
     if (PQstatus(db->conn) != CONNECTION_OK) {
@@ -138,6 +139,25 @@ static enum result exec_failed(struct gctx *g, struct stmt *s, PGresult *r, bool
     }
 }
 
+/* Names the request being served in the connection's application_name ("gigd <nginx
+ * $request_id>"), so pg_stat_activity and PostgreSQL's logs (%a) show which request a
+ * query belongs to. Once per request on its first statement outside a transaction (a
+ * SET inside one would be undone by its rollback); a failure only costs the label. */
+static void tag_request(struct db *db)
+{
+    const char *rid = log_request_id();
+    if (!rid[0] || db->in_tx || !strcmp(db->tag, rid))
+        return;
+    char name[80];
+    snprintf(name, sizeof name, "gigd %.60s", rid);
+    const char *p[1] = {name};
+    PGresult *r = PQexecParams(db->conn, "SELECT set_config('application_name', $1, false)", 1, NULL, p, NULL,
+                               NULL, 0);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK)
+        snprintf(db->tag, sizeof db->tag, "%s", rid);
+    PQclear(r);
+}
+
 /* One attempt; *retryable is set when the connection died outside a transaction. */
 static enum result attempt(struct gctx *g, struct stmt *s, int n, const char *const *params, PGresult **out,
                            bool *retryable)
@@ -146,6 +166,7 @@ static enum result attempt(struct gctx *g, struct stmt *s, int n, const char *co
     *retryable = false;
     if (!conn_ok(db) && (db->in_tx || db_connect(db, NULL) < 0))
         return gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
+    tag_request(db);
     enum result rc = ensure_prepared(g, s, retryable);
     if (rc)
         return rc;
@@ -191,6 +212,7 @@ static enum result exec_simple(struct gctx *g, const char *sql)
     struct db *db = g->db;
     if (!conn_ok(db) && (db->in_tx || db_connect(db, NULL) < 0))
         return gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
+    tag_request(db);
     PGresult *r = PQexec(db->conn, sql);
     ExecStatusType st = PQresultStatus(r);
     PQclear(r);

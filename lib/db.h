@@ -12,6 +12,7 @@ struct db {
     const char *conninfo;
     unsigned gen;       /* bumped on every (re)connect: statements prepared on older gens are stale */
     bool in_tx;
+    char tag[64];       /* request id last set as application_name on this connection */
 };
 
 struct stmt {
