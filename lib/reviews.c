@@ -70,7 +70,7 @@ enum result reviews_for_user(struct gctx *g, const char *user_id, const char **j
     if (!market_id(user_id))
         return gctx_fail(g, R_NOTFOUND, "User not found");
     PGresult *r;
-    enum result rc = DB_RUN(g, &r, &st_reviews_user, user_id);
+    enum result rc = DB_RUN_READ(g, &r, &st_reviews_user, user_id);
     if (rc)
         return rc;
     if (!db_bool(r, 0, 1))
@@ -85,5 +85,5 @@ enum result reviews_rating(struct gctx *g, const char *user_id, const char **jso
 {
     if (!market_id(user_id))
         return gctx_fail(g, R_NOTFOUND, "User not found");
-    return DB_ONE(g, json, "User not found", &st_reviews_rating, user_id);
+    return DB_ONE_READ(g, json, "User not found", &st_reviews_rating, user_id);
 }

@@ -29,7 +29,7 @@ sub free_base {
 }
 my $base = free_base();
 my $t0 = time;
-my $out = `GIGD_CLUSTER_PORT=$base GIGD_CLUSTER_CRON=0 GIGD_WORKERS=2 GIGD_LOG_FORMAT=json $root/tools/cluster start $dir $build 2>&1`;
+my $out = `GIGD_CLUSTER_PORT=$base GIGD_CLUSTER_CRON=0 GIGD_WORKERS=2 GIGD_LOG_FORMAT=json timeout 120 $root/tools/cluster start $dir $build 2>&1`;
 my $started = $? == 0;
 END { system("$root/tools/cluster stop $dir >/dev/null 2>&1") if $dir }
 ok $started, sprintf('cluster started in %.1f s', time - $t0) or do { diag $out; system("tail -n 20 $dir/log/*.log $dir/*/log/*.log >&2"); done_testing; exit 1 };
@@ -142,6 +142,54 @@ subtest 'JSON logs; one request id through nginx, gigd and PostgreSQL' => sub {
     ok $line, 'the request has an access line under the same id';
     is $line->{$_->[0]}, $_->[1], "… $_->[0]" for [route => '/api/profile'], [status => 200], [user_id => $ua->{id}], [method => 'GET'];
     ok defined $line->{duration_ms} && $line->{worker} =~ /^\d+$/ && $line->{time} =~ /Z$/, '… duration, worker and time';
+};
+
+subtest 'read replica: public reads on the standby, own writes from the primary' => sub {
+    my ($rec) = q_on($replica, 'SELECT pg_is_in_recovery()');
+    is $rec, 't', 'the standby is a streaming standby (pg_basebackup -R)';
+    my ($streaming) = q_on($primary, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'");
+    is $streaming, 1, 'the primary streams to it';
+    my $res;
+    ($s, $res) = api_raw(GET => "$A/api/gigs?q=anything");
+    is $s, 200, 'a public search on a';
+    my $rid = $res->{headers}{'x-request-id'};
+    my ($n) = q_on($replica, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gigd $rid'");
+    is $n, 1, 'served by the standby (its pg_stat_activity names the request)';
+    ($n) = q_on($primary, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gigd $rid'");
+    is $n, 0, '… not by the primary';
+
+    # Hold the standby back, so it is visibly behind.
+    q_on($replica, 'SELECT pg_wal_replay_pause()');
+    my $uc = signup($A);
+    ($s) = api(PATCH => "$A/api/profile", token => $ua->{token}, json => { full_name => 'Fresh Name' });
+    is $s, 200, 'a changes their name on a';
+    for my $h ([$A, 'a'], [$B, 'b']) {
+        ($s, $d) = api(GET => "$h->[0]/api/profiles/$ua->{username}", token => $ua->{token});
+        is $d->{data}{full_name}, 'Fresh Name', "a reads their own write at once on host $h->[1] (primary)";
+    }
+    ($s, $d) = api(GET => "$B/api/profiles/$ua->{username}");
+    isnt $d->{data}{full_name}, 'Fresh Name', 'an anonymous reader is served by the lagging standby';
+    ($s, $d) = api(GET => "$B/api/profiles/$ua->{username}", token => $uc->{token});
+    isnt $d->{data}{full_name}, 'Fresh Name', 'so is another signed-in user who wrote nothing since';
+    q_on($replica, 'SELECT pg_wal_replay_resume()');
+    ok wait_for(sub { (api(GET => "$B/api/profiles/$ua->{username}"))[1]{data}{full_name} eq 'Fresh Name' }, 10),
+        'once replayed, everyone sees it';
+};
+
+subtest 'read replica down: reads fall back within the request, /healthz says so' => sub {
+    ($s, $d) = api(GET => "$A/healthz");
+    is_deeply $d->{data}, { status => 'ok', primary => 'ok', replica => 'ok' }, '/healthz: both ok';
+    my $pgbin = (sort glob('/usr/lib/postgresql/*/bin'))[-1];
+    system("runuser -u postgres -- $pgbin/pg_ctl -D $dir/replica -m immediate -w stop >/dev/null 2>&1") == 0 or die;
+    my @codes = map { (api(GET => ($_ % 2 ? $A : $B) . "/api/gigs?q=down$_"))[0] } 1 .. 8;
+    is_deeply \@codes, [(200) x 8], 'every search answers 200 with the standby gone';
+    ($s) = api(GET => "$A/api/profiles/$ua->{username}");
+    is $s, 200, 'public profile too';
+    ($s, $d) = api(GET => "$A/healthz");
+    is $s, 200, '/healthz still 200';
+    is_deeply $d->{data}, { status => 'degraded', primary => 'ok', replica => 'down' }, '… and says the replica is down';
+    system("runuser -u postgres -- $pgbin/pg_ctl -D $dir/replica -l $dir/log/replica.log -w start >/dev/null 2>&1") == 0 or die;
+    ok wait_for(sub { ((api(GET => "$A/healthz"))[1]{data}{replica} // '') eq 'ok' }, 15), 'back to ok once the standby returns';
 };
 
 done_testing;
