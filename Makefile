@@ -2,7 +2,7 @@
 CC      ?= cc
 PKGS    := libcjson libcurl libsodium
 # `make deps` installs these, so only a target that compiles needs them present.
-NEED_TOOLS := $(filter-out deps stop clean fuzz lint,$(or $(MAKECMDGOALS),all))
+NEED_TOOLS := $(filter-out deps stop clean fuzz lint demo docs-test,$(or $(MAKECMDGOALS),all))
 ifneq ($(NEED_TOOLS),)
 ifeq ($(shell command -v pg_config),)
 $(error pg_config not found: run `make deps` (installs libpq-dev) or put it on PATH)
@@ -93,6 +93,12 @@ start:
 
 stop:
 	tools/stack stop var
+
+# Demo users, gigs, applications and a conversation in the running local stack (`make
+# start` first; or `GIGD_DEMO=1 make run`); prints the demo accounts' credentials.
+.PHONY: demo
+demo:
+	tools/demo https://localhost:$${GIGD_HTTPS_PORT:-8443}
 
 test:
 	$(MAKE) deps && $(MAKE) all && tools/test-run $(B)
