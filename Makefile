@@ -2,7 +2,7 @@
 CC      ?= cc
 PKGS    := libcjson libcurl libsodium
 # `make deps` installs these, so only a target that compiles needs them present.
-NEED_TOOLS := $(filter-out deps stop clean fuzz lint demo docs-test,$(or $(MAKECMDGOALS),all))
+NEED_TOOLS := $(filter-out deps stop clean fuzz lint demo docs-test docs-deps docs-vendor npm-tools,$(or $(MAKECMDGOALS),all))
 ifneq ($(NEED_TOOLS),)
 ifeq ($(shell command -v pg_config),)
 $(error pg_config not found: run `make deps` (installs libpq-dev) or put it on PATH)
@@ -142,6 +142,35 @@ install: $(B)/gigd $(B)/gigctl
 	[ -e $(DESTDIR)$(SYSCONFDIR)/gigd/gigd.env ] || \
 	  install -m 640 systemd/gigd.env.example $(DESTDIR)$(SYSCONFDIR)/gigd/gigd.env
 
+# API docs (GET /docs): Redoc's standalone bundle, pinned in tools/npm/package.json (and its
+# lock file), vendored with its licence into docs/site/ so nothing is fetched at run time.
+# `make docs-vendor` refreshes the vendored copy; `make lint` lints docs/openapi.json with
+# the pinned Redocly CLI; `make docs-test` renders /docs in headless Chromium (Debian's
+# chromium) against a throwaway stack and keeps a screenshot in docs/. The npm tools go
+# to build/npm (`npm ci`: exactly the lock file's versions); Debian's nodejs and npm are
+# installed only when there is no npm yet (a NodeSource node brings its own).
+NPM_DIR  := build/npm
+DOCS_PKGS := chromium fonts-dejavu-core
+.PHONY: docs-vendor docs-deps docs-test npm-tools
+npm-tools: $(NPM_DIR)/.installed
+$(NPM_DIR)/.installed: tools/npm/package.json tools/npm/package-lock.json
+	@command -v npm >/dev/null || { $(call apt_install_missing,nodejs npm); }
+	mkdir -p $(NPM_DIR)
+	cp tools/npm/package.json tools/npm/package-lock.json $(NPM_DIR)/
+	cd $(NPM_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+docs-vendor: npm-tools
+	mkdir -p docs/site
+	cp $(NPM_DIR)/node_modules/redoc/bundles/redoc.standalone.js docs/site/redoc.standalone.js
+	cp $(NPM_DIR)/node_modules/redoc/LICENSE docs/site/redoc.LICENSE
+	cp $(NPM_DIR)/node_modules/redoc/bundles/redoc.standalone.js.LICENSE.txt docs/site/redoc.standalone.js.LICENSE.txt
+	node -e 'console.log("redoc " + require("./$(NPM_DIR)/node_modules/redoc/package.json").version)' > docs/site/redoc.VERSION
+docs-deps:
+	@$(call apt_install_missing,$(DOCS_PKGS))
+docs-test: docs-deps
+	$(MAKE) all
+	tools/test-run $(B) t/docs/docs_page.t
+
 clean:
 	rm -rf build
 
@@ -152,7 +181,8 @@ LINT_PKGS := cppcheck clang-tools pmccabe
 .PHONY: lint
 lint:
 	@$(call apt_install_missing,$(LINT_PKGS))
-	$(MAKE) deps
+	$(MAKE) deps npm-tools
 	tools/lint
+	$(NPM_DIR)/node_modules/.bin/redocly lint --config tools/npm/redocly.yaml docs/openapi.json
 
 -include $(shell find build -name '*.d' 2>/dev/null)
