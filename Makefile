@@ -183,6 +183,7 @@ lint:
 	@$(call apt_install_missing,$(LINT_PKGS))
 	$(MAKE) deps npm-tools
 	tools/lint
-	$(NPM_DIR)/node_modules/.bin/redocly lint --config tools/npm/redocly.yaml docs/openapi.json
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(NPM_DIR)/node_modules/.bin/redocly lint --format=stylish \
+	    --config tools/npm/redocly.yaml docs/openapi.json
 
 -include $(shell find build -name '*.d' 2>/dev/null)

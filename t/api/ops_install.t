@@ -8,11 +8,11 @@ use File::Temp qw(tempdir);
 use Gigd;
 
 my $root = $ENV{GIGD_TEST_BUILD} =~ s{/build/[^/]+$}{}r;
-my ($b) = $ENV{GIGD_TEST_BUILD} =~ m{/(build/[^/]+)$};
+my $variant = $ENV{GIGD_TEST_BUILD} =~ m{/build/san$} ? 'SANITIZE=1' : ''; # the build the stack runs
 my $d = tempdir('gigd-install.XXXXXX', TMPDIR => 1, CLEANUP => 1);
 
 subtest 'make install DESTDIR lays out the tree' => sub {
-    my $out = `make -s -C $root install B=$b DESTDIR=$d 2>&1`;
+    my $out = `make -s -C $root install $variant DESTDIR=$d 2>&1`;
     is $?, 0, 'make install succeeds' or diag $out;
     for my $f (qw(usr/local/bin/gigd usr/local/bin/gigctl usr/local/share/gigd/sql/001_core.sql
                   usr/local/lib/systemd/system/gigd.service usr/local/lib/systemd/system/gigd-deliver.service
@@ -29,14 +29,14 @@ subtest 'make install DESTDIR lays out the tree' => sub {
     like $site, qr{include /etc/nginx/snippets/gigd-fastcgi\.inc}, 'the site includes the installed snippet';
     # An upgrade keeps the operator's secrets.
     open my $w, '>>', "$d/etc/gigd/gigd.env" or die; print $w "GIGD_CRON_SECRET=keep-me\n"; close $w;
-    `make -s -C $root install B=$b DESTDIR=$d 2>&1`;
+    `make -s -C $root install $variant DESTDIR=$d 2>&1`;
     open $fh, '<', "$d/etc/gigd/gigd.env" or die;
     like do { local $/; <$fh> }, qr/keep-me/, 'a second install leaves gigd.env alone';
 };
 
 subtest 'PREFIX rewrites the paths in the units' => sub {
     my $d2 = tempdir('gigd-install2.XXXXXX', TMPDIR => 1, CLEANUP => 1);
-    my $out = `make -s -C $root install B=$b DESTDIR=$d2 PREFIX=/opt/gigd 2>&1`;
+    my $out = `make -s -C $root install $variant DESTDIR=$d2 PREFIX=/opt/gigd 2>&1`;
     is $?, 0, 'make install PREFIX=/opt/gigd' or diag $out;
     open my $fh, '<', "$d2/opt/gigd/lib/systemd/system/gigd.service" or die;
     my $u = do { local $/; <$fh> };
