@@ -50,8 +50,8 @@ const struct route routes[] = {
     {"POST", "/api/attachments", h_attachments_upload, ROUTE_AUTH | ROUTE_UPLOAD},
     {"GET", "/api/attachments/:id", h_attachments_get, ROUTE_AUTH},
 
-    /* profiles (public reads are OPTAUTH so a signed-in caller reads their own writes past a read replica) */
-    {"GET", "/api/profiles/:username", h_profile_public, ROUTE_OPTAUTH},
+    /* profiles */
+    {"GET", "/api/profiles/:username", h_profile_public, ROUTE_READ},
     {"GET", "/api/profile", h_profile_get, ROUTE_AUTH},
     {"PATCH", "/api/profile", h_profile_update, ROUTE_AUTH | ROUTE_JSON},
     {"PUT", "/api/profile/availability", h_profile_availability, ROUTE_AUTH | ROUTE_JSON},
@@ -72,7 +72,7 @@ const struct route routes[] = {
     {"POST", "/api/cron/urgent-gigs/:job", h_cron_urgent, ROUTE_PUBLIC},
 
     /* gigs */
-    {"GET", "/api/gigs", h_gigs_search, ROUTE_OPTAUTH},
+    {"GET", "/api/gigs", h_gigs_search, ROUTE_READ},
     {"POST", "/api/gigs", h_gigs_create, ROUTE_AUTH | ROUTE_JSON},
     {"GET", "/api/gigs/:id", h_gigs_get, ROUTE_OPTAUTH},
     {"PATCH", "/api/gigs/:id", h_gigs_update, ROUTE_AUTH | ROUTE_JSON},
@@ -97,8 +97,8 @@ const struct route routes[] = {
 
     /* reviews */
     {"POST", "/api/reviews", h_reviews_create, ROUTE_AUTH | ROUTE_JSON},
-    {"GET", "/api/users/:id/reviews", h_reviews_user, ROUTE_OPTAUTH},
-    {"GET", "/api/users/:id/rating", h_reviews_rating, ROUTE_OPTAUTH},
+    {"GET", "/api/users/:id/reviews", h_reviews_user, ROUTE_READ},
+    {"GET", "/api/users/:id/rating", h_reviews_rating, ROUTE_READ},
 
     /* notifications */
     {"GET", "/api/notifications", h_notifications_list, ROUTE_AUTH},

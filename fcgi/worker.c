@@ -162,6 +162,8 @@ static enum result match_route(struct request *r, const struct route **rt)
  * a database failure while checking it is not. */
 static enum result authenticate(struct request *r, unsigned flags)
 {
+    if ((flags & ROUTE_READ) && cfg.database_read_url[0])
+        flags |= ROUTE_OPTAUTH;
     if (!(flags & (ROUTE_AUTH | ROUTE_OPTAUTH | ROUTE_QTOKEN)))
         return R_SUCCESS;
     find_token(r, flags);
