@@ -25,6 +25,8 @@ struct config {
     long max_requests;            /* recycle a worker after this many requests; 0 = never */
     long shutdown_timeout;        /* seconds before QUIT escalates to KILL */
     long json_body_limit;         /* bytes */
+    long listen_backlog;          /* the FastCGI socket's accept queue: short, so overload fails fast */
+    long statement_timeout_ms;    /* every statement of a worker; 0 = none */
     const char *pidfile;
     const char *config_file;      /* optional KEY=VALUE file, re-read on SIGHUP */
     const char *log_format;       /* "text" or "json" */

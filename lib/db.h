@@ -16,6 +16,7 @@ struct db {
     /* The read connection (GIGD_DATABASE_READ_URL) only: */
     struct db *primary; /* where its reads fall back to */
     long retry_at;      /* after a failed connect, no new attempt before this (monotonic s) */
+    long statement_timeout_ms; /* set on every (re)connect when > 0 (workers) */
 };
 
 struct stmt {
