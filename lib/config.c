@@ -47,6 +47,7 @@ static const struct setting settings[] = {
     CFG_S("GIGD_NCHAN_PUBLISH_URL", nchan_publish_url, "http://127.0.0.1:8081/pub"),
     CFG_S("GIGD_VIDEO_BASE_URL", video_base_url, "https://meet.jit.si/"),
     CFG_N("GIGD_MAX_REQUESTS", max_requests, "10000", 0, 100000000),
+    CFG_N("GIGD_DB_TRACE", db_trace, "0", 0, 1),
     CFG_N("GIGD_SHUTDOWN_TIMEOUT", shutdown_timeout, "10", 1, 3600),
     CFG_N("GIGD_LISTEN_BACKLOG", listen_backlog, "64", 1, 4096),
     CFG_N("GIGD_STATEMENT_TIMEOUT_MS", statement_timeout_ms, "2000", 0, 600000),

@@ -23,6 +23,7 @@ struct config {
     const char *nchan_publish_url;
     const char *video_base_url;
     long max_requests;            /* recycle a worker after this many requests; 0 = never */
+    long db_trace;                /* 1: name each request in PostgreSQL's application_name */
     long shutdown_timeout;        /* seconds before QUIT escalates to KILL */
     long json_body_limit;         /* bytes */
     long listen_backlog;          /* the FastCGI socket's accept queue: short, so overload fails fast */

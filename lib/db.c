@@ -159,11 +159,12 @@ static enum result exec_failed(struct gctx *g, struct stmt *s, PGresult *r, bool
 /* Names the request being served in the connection's application_name ("gigd <nginx
  * $request_id>"), so pg_stat_activity and PostgreSQL's logs (%a) show which request a
  * query belongs to. Once per request on its first statement outside a transaction (a
- * SET inside one would be undone by its rollback); a failure only costs the label. */
+ * SET inside one would be undone by its rollback); a failure only costs the label.
+ * Off unless GIGD_DB_TRACE=1: it costs a round trip per request on the hot path. */
 static void tag_request(struct db *db)
 {
     const char *rid = log_request_id();
-    if (!rid[0] || db->in_tx || !strcmp(db->tag, rid))
+    if (!cfg.db_trace || !rid[0] || db->in_tx || !strcmp(db->tag, rid))
         return;
     char name[80];
     snprintf(name, sizeof name, "gigd %.60s", rid);
