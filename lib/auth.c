@@ -6,6 +6,8 @@
 #include "db.h"
 #include "log.h"
 #include "mail.h"
+#include "ratelimit.h"
+#include "realtime.h"
 #include "validate.h"
 #include <ctype.h>
 #include <sodium.h>
@@ -81,6 +83,32 @@ static void burn_verify(const char *pw)
         log_warn("auth: dummy hash matched");
 }
 
+/* Argon2id spends 64 MiB and ~180 ms per call, so a client looping on a password route
+ * could keep workers busy for everyone: every hashing or check is counted first, per
+ * client address and, when an account is named, per account (a refused attempt counts
+ * too, and the check itself never runs). */
+static enum result throttle_password(struct gctx *g, const char *account)
+{
+    static const char *msg = "Too many password attempts; try again later";
+    enum result rc;
+    if (g->client_addr && *g->client_addr &&
+        (rc = ratelimit_hit(g, arena_sprintf(g->a, "pw-addr:%s", g->client_addr), 1, cfg.password_addr_max,
+                            cfg.password_window, msg)))
+        return rc;
+    if (account && (rc = ratelimit_hit(g, arena_sprintf(g->a, "pw-user:%s", account), 1, cfg.password_user_max,
+                                       cfg.password_window, msg)))
+        return rc;
+    return R_SUCCESS;
+}
+
+/* Ends the real-time streams of the sessions in column 0 of r (after the revocation
+ * committed): nchan drops the subscribers of each session's channel. */
+static void close_streams(struct gctx *g, PGresult *r)
+{
+    for (int i = 0; i < PQntuples(r); i++)
+        realtime_close_session(g->a, db_val(r, i, 0));
+}
+
 static const struct vfield signup_fields[] = {
     {.name = "email", .type = V_EMAIL, .required = true, .max = 254},
     {.name = "password", .type = V_STRING, .required = true, .min = 8, .max = 128},
@@ -104,7 +132,7 @@ enum result auth_signup(struct gctx *g, const cJSON *body, struct auth_grant *ou
     if (rc)
         return rc;
     char hash[crypto_pwhash_STRBYTES];
-    if ((rc = hash_password(g, v[1].s, hash)))
+    if ((rc = throttle_password(g, NULL)) || (rc = hash_password(g, v[1].s, hash)))
         return rc;
     const char *token = auth_new_token(g->a);
     rc = DB_ONE(g, &out->json, NULL, &st_auth_signup, lower(g->a, v[0].s), hash, lower(g->a, v[2].s), v[3].text,
@@ -151,6 +179,9 @@ enum result auth_signin(struct gctx *g, const cJSON *body, struct auth_grant *ou
     if ((rc = DB_RUN(g, &r, &st_auth_user_by_email, lower(g->a, v[0].s))))
         return rc;
     static const char *bad = "Invalid email or password";
+    /* An unknown address is throttled by its name, so it answers exactly as a known one. */
+    if ((rc = throttle_password(g, PQntuples(r) ? db_val(r, 0, 0) : lower(g->a, v[0].s))))
+        return rc;
     if (PQntuples(r) == 0) {
         burn_verify(v[1].s);
         return gctx_fail(g, R_UNAUTHORIZED, bad);
@@ -196,12 +227,16 @@ enum result auth_session_verify(struct gctx *g, const char *token)
     return R_SUCCESS;
 }
 
-STMT(st_auth_signout, "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL");
+STMT(st_auth_signout, "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id");
 
 enum result auth_signout(struct gctx *g)
 {
     PGresult *r;
-    return DB_RUN(g, &r, &st_auth_signout, g->session_id);
+    enum result rc = DB_RUN(g, &r, &st_auth_signout, g->session_id);
+    if (rc)
+        return rc;
+    close_streams(g, r);
+    return R_SUCCESS;
 }
 
 STMT(st_auth_session,
@@ -220,9 +255,14 @@ static const struct vfield reset_fields[] = {
     {.name = "email", .type = V_EMAIL, .required = true, .max = 254},
 };
 
+/* A new link retires every earlier unused one; none is made (nor mailed) while the
+ * account had one within the last $3 seconds, so nobody can flood a mailbox. */
 STMT(st_auth_reset_create,
-     "INSERT INTO password_resets (user_id, token_hash, expires_at)"
-     " SELECT id, decode($2, 'hex'), now() + interval '1 hour' FROM users WHERE email = $1 RETURNING user_id");
+     "WITH u AS (SELECT id FROM users WHERE email = $1 AND NOT EXISTS (SELECT 1 FROM password_resets r"
+     "           WHERE r.user_id = users.id AND r.created_at > now() - make_interval(secs => $3::int))),"
+     " old AS (UPDATE password_resets SET used_at = now() WHERE used_at IS NULL AND user_id IN (SELECT id FROM u))"
+     " INSERT INTO password_resets (user_id, token_hash, expires_at)"
+     " SELECT id, decode($2, 'hex'), now() + interval '1 hour' FROM u RETURNING user_id");
 
 /* Queues the reset mail (inside the caller's transaction, so it goes only with the token). */
 static enum result mail_reset_link(struct gctx *g, const char *email, const char *token)
@@ -246,9 +286,11 @@ enum result auth_reset_request(struct gctx *g, const cJSON *body)
     const char *email = lower(g->a, v[0].s);
     const char *token = auth_new_token(g->a);
     PGresult *r;
-    if ((rc = db_begin(g)) || (rc = DB_RUN(g, &r, &st_auth_reset_create, email, auth_token_hash_hex(g->a, token))))
+    if ((rc = db_begin(g)) || (rc = DB_RUN(g, &r, &st_auth_reset_create, email, auth_token_hash_hex(g->a, token),
+                                                arena_sprintf(g->a, "%ld", cfg.reset_mail_interval))))
         return rc;
-    /* No row: no such account. The answer is the same, so addresses cannot be probed. */
+    /* No row: no such account, or a link was mailed moments ago. The answer is the same,
+     * so addresses cannot be probed. */
     if (PQntuples(r) == 1 && (rc = mail_reset_link(g, email, token)))
         return rc;
     return db_commit(g);
@@ -263,19 +305,22 @@ STMT(st_auth_reset_use,
      "UPDATE password_resets SET used_at = now()"
      " WHERE token_hash = decode($1, 'hex') AND used_at IS NULL AND expires_at > now() RETURNING user_id");
 STMT(st_auth_set_password, "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1");
+STMT(st_auth_retire_resets, "UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL");
 STMT(st_auth_revoke_all,
      "UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL"
-     " AND ($2::uuid IS NULL OR id <> $2::uuid)");
+     " AND ($2::uuid IS NULL OR id <> $2::uuid) RETURNING id");
 
-/* Inside the caller's transaction: the new hash, and every session of the user revoked
- * but keep_session (NULL: all of them). */
-static enum result set_password(struct gctx *g, const char *uid, const char *hash, const char *keep_session)
+/* Inside the caller's transaction: the new hash, every unused reset link retired, and
+ * every session of the user revoked but keep_session (NULL: all of them); *revoked
+ * lists the revoked sessions, whose streams end once the caller has committed. */
+static enum result set_password(struct gctx *g, const char *uid, const char *hash, const char *keep_session,
+                                PGresult **revoked)
 {
     PGresult *r;
     enum result rc = DB_RUN(g, &r, &st_auth_set_password, uid, hash);
-    if (rc)
+    if (rc || (rc = DB_RUN(g, &r, &st_auth_retire_resets, uid)))
         return rc;
-    return DB_RUN(g, &r, &st_auth_revoke_all, uid, keep_session);
+    return DB_RUN(g, revoked, &st_auth_revoke_all, uid, keep_session);
 }
 
 enum result auth_reset_confirm(struct gctx *g, const cJSON *body)
@@ -285,15 +330,17 @@ enum result auth_reset_confirm(struct gctx *g, const cJSON *body)
     if (rc)
         return rc;
     char hash[crypto_pwhash_STRBYTES];
-    if ((rc = hash_password(g, v[1].s, hash)) || (rc = db_begin(g)))
+    if ((rc = throttle_password(g, NULL)) || (rc = hash_password(g, v[1].s, hash)) || (rc = db_begin(g)))
         return rc;
     const char *uid;
     rc = DB_ONE(g, &uid, NULL, &st_auth_reset_use, auth_token_hash_hex(g->a, v[0].s));
     if (rc == R_NOTFOUND)
         return gctx_fail_field(g, "token", "is invalid or expired");
-    if (rc || (rc = set_password(g, uid, hash, NULL)))
+    PGresult *revoked;
+    if (rc || (rc = set_password(g, uid, hash, NULL, &revoked)) || (rc = db_commit(g)))
         return rc;
-    return db_commit(g);
+    close_streams(g, revoked);
+    return R_SUCCESS;
 }
 
 static const struct vfield password_fields[] = {
@@ -313,13 +360,15 @@ enum result auth_update_password(struct gctx *g, const cJSON *body)
     rc = DB_ONE(g, &stored, NULL, &st_auth_hash_of, g->user_id);
     if (rc == R_NOTFOUND)
         return gctx_fail(g, R_UNAUTHORIZED, "Invalid or expired session");
-    if (rc)
+    if (rc || (rc = throttle_password(g, g->user_id)))
         return rc;
     if (crypto_pwhash_str_verify(stored, v[0].s, strlen(v[0].s)) != 0)
         return gctx_fail_field(g, "current_password", "is incorrect");
     char hash[crypto_pwhash_STRBYTES];
+    PGresult *revoked;
     if ((rc = hash_password(g, v[1].s, hash)) || (rc = db_begin(g)) ||
-        (rc = set_password(g, g->user_id, hash, g->session_id)))
+        (rc = set_password(g, g->user_id, hash, g->session_id, &revoked)) || (rc = db_commit(g)))
         return rc;
-    return db_commit(g);
+    close_streams(g, revoked);
+    return R_SUCCESS;
 }

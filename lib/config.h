@@ -25,6 +25,21 @@ struct config {
     long max_requests;            /* recycle a worker after this many requests; 0 = never */
     long shutdown_timeout;        /* seconds before QUIT escalates to KILL */
     long json_body_limit;         /* bytes */
+    /* Abuse limits (README "Abuse"): counts per window, 0 disables one. */
+    long password_window;         /* seconds of the password-check windows */
+    long password_user_max;       /* password checks per account per window */
+    long password_addr_max;       /* password hashings/checks per client address per window */
+    long reset_mail_interval;     /* seconds between two reset mails of one account */
+    long quota_upload_bytes;      /* attachment bytes per user per day */
+    long quota_uploads;           /* attachment files per user per day */
+    long orphan_upload_ttl;       /* seconds an unsent attachment is kept */
+    long quota_messages;          /* messages per user per hour */
+    long quota_conversations;     /* new conversations per user per day */
+    long quota_calls;             /* calls created per user per day */
+    long quota_calls_peer;        /* calls per caller per participant per day */
+    long quota_reviews;           /* reviews per user per day */
+    long quota_applications;      /* applications per user per 24 h */
+    long quota_push_tokens;       /* push-token registrations per user per day */
     const char *pidfile;
     const char *config_file;      /* optional KEY=VALUE file, re-read on SIGHUP */
     /* Derived at load: scheme://host[:port] of public_url, lowercased, default port
