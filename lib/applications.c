@@ -3,7 +3,9 @@
  * (UPDATE ... SET applications_count = applications_count ± 1) in the transaction that
  * inserts or withdraws, so concurrent applicants cannot lose an increment. */
 #include "applications.h"
+#include "config.h"
 #include "db.h"
+#include "ratelimit.h"
 #include "market.h"
 #include "validate.h"
 #include "sql_applications.h"
@@ -55,7 +57,9 @@ enum result applications_create(struct gctx *g, const cJSON *body, const char **
     enum result rc = validate(g, body, app_fields, v);
     if (rc || (rc = db_begin(g)))
         return rc;
-    if ((rc = apply_locked(g, v, json)))
+    /* seed 000: 50 applications per 24 h (GIGD_QUOTA_APPLICATIONS); undone with a failed apply */
+    if ((rc = ratelimit_quota(g, "apply", g->user_id, cfg.quota_applications, 86400)) ||
+        (rc = apply_locked(g, v, json)))
         goto out;
     rc = db_commit(g);
 out:

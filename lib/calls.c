@@ -3,6 +3,7 @@
 #include "calls.h"
 #include "config.h"
 #include "db.h"
+#include "ratelimit.h"
 #include "sql_calls.h"
 #include "validate.h"
 #include <sodium.h>
@@ -27,7 +28,7 @@ static const char *new_room(arena *a)
 }
 
 STMT(st_calls_check,
-     "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1::uuid), gig_exists_or_unknown($2::uuid),"
+     "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1::uuid), gig_readable_or_none($2::uuid, $4::uuid),"
      " $3::timestamptz IS NULL OR $3::timestamptz > now()");
 /* The other participant and the gig exist, and a scheduled time is in the future. */
 static enum result check_create(struct gctx *g, const struct vvalue *v)
@@ -35,7 +36,7 @@ static enum result check_create(struct gctx *g, const struct vvalue *v)
     if (!strcasecmp(v[0].s, g->user_id))
         return gctx_fail_field(g, "participant_id", "cannot be yourself");
     PGresult *r;
-    enum result rc = DB_RUN(g, &r, &st_calls_check, v[0].s, v[1].text, v[3].text);
+    enum result rc = DB_RUN(g, &r, &st_calls_check, v[0].s, v[1].text, v[3].text, g->user_id);
     if (rc)
         return rc;
     if (!db_bool(r, 0, 2))
@@ -56,8 +57,11 @@ enum result calls_create(struct gctx *g, const cJSON *body, const char **json)
     rc = check_create(g, v);
     if (rc)
         return rc;
-    rc = db_begin(g);
-    if (rc)
+    /* Per caller, and per caller and participant: nobody can flood a stranger with
+     * scheduled calls whose names they wrote. */
+    if ((rc = db_begin(g)) || (rc = ratelimit_quota(g, "call", g->user_id, cfg.quota_calls, 86400)) ||
+        (rc = ratelimit_quota(g, "call-peer", arena_sprintf(g->a, "%s:%s", g->user_id, v[0].s), cfg.quota_calls_peer,
+                              86400)))
         return rc;
     PGresult *r;
     rc = DB_RUN(g, &r, &st_calls_create, new_room(g->a), g->user_id, v[0].s, v[1].text, v[2].text, v[3].text,
