@@ -17,7 +17,7 @@ enum result ratelimit_hit(struct gctx *g, const char *key, long cost, long max, 
         return rc;
     if (!wait || atol(wait) <= 0)
         return R_SUCCESS;
-    g->retry_after = wait;
+    g->retry_after = arena_strdup(g->a, wait); /* outlives the result (a rollback may clear it) */
     return gctx_fail(g, R_RATELIMITED, message);
 }
 
