@@ -41,6 +41,7 @@ struct config {
     long quota_applications;      /* applications per user per 24 h */
     long quota_push_tokens;       /* push-token registrations per user per day */
     const char *pidfile;
+    const char *user;             /* account the workers run as when gigd starts as root */
     const char *config_file;      /* optional KEY=VALUE file, re-read on SIGHUP */
     /* Derived at load: scheme://host[:port] of public_url, lowercased, default port
      * dropped. Every same-origin check compares against it. */
