@@ -98,7 +98,7 @@ void h_calls_create(struct request *r)
 
 void h_calls_upcoming(struct request *r)
 {
-    RENDER(r, 200, calls_upcoming(&r->g, RENDER_OUT));
+    RENDER(r, 200, calls_upcoming(&r->g, req_query(r, "page"), req_query(r, "limit"), RENDER_OUT));
 }
 
 void h_calls_history(struct request *r)

@@ -3,6 +3,7 @@
 #include "calls.h"
 #include "config.h"
 #include "db.h"
+#include "market.h"
 #include "ratelimit.h"
 #include "sql_calls.h"
 #include "validate.h"
@@ -79,13 +80,17 @@ enum result calls_create(struct gctx *g, const cJSON *body, const char **json)
 }
 
 STMT(st_calls_upcoming,
-     "SELECT coalesce(json_agg(video_call_json(v, $2::text) ORDER BY v.scheduled_at, v.id), '[]')"
-     " FROM video_calls v WHERE v.participant_ids @> ARRAY[$1::uuid] AND v.scheduled_at IS NOT NULL"
-     " AND v.ended_at IS NULL AND v.scheduled_at > now() - interval '2 hours'");
+     "SELECT coalesce(json_agg(video_call_json(x, $2::text) ORDER BY x.scheduled_at, x.id), '[]') FROM"
+     " (SELECT * FROM video_calls v WHERE v.participant_ids @> ARRAY[$1::uuid] AND v.scheduled_at IS NOT NULL"
+     "  AND v.ended_at IS NULL AND v.scheduled_at > now() - interval '2 hours'"
+     "  ORDER BY v.scheduled_at, v.id LIMIT $3::int OFFSET $4::int) x");
 
-enum result calls_upcoming(struct gctx *g, const char **json)
+enum result calls_upcoming(struct gctx *g, const char *page, const char *limit, const char **json)
 {
-    return DB_ONE(g, json, NULL, &st_calls_upcoming, g->user_id, cfg.video_base_url);
+    struct paging pg;
+    if (!market_array_paging(g, page, limit, &pg))
+        return gctx_fail(g, R_INVALID, "Validation failed");
+    return DB_ONE(g, json, NULL, &st_calls_upcoming, g->user_id, cfg.video_base_url, pg.limit_s, pg.offset_s);
 }
 
 STMT(st_calls_history,
