@@ -5,6 +5,7 @@
 #include "h_pay.h"  /* subscriptions and the Stripe webhook */
 #include "h_msg.h"
 #include "h_market.h"
+#include "h_urgent.h" /* urgent gigs and availability */
 
 /* h_auth.c */
 void h_auth_signup(struct request *r);

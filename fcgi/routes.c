@@ -56,6 +56,20 @@ const struct route routes[] = {
     {"PUT", "/api/profile/availability", h_profile_availability, ROUTE_AUTH | ROUTE_JSON},
     {"PUT", "/api/profile/avatar", h_profile_avatar, ROUTE_AUTH | ROUTE_UPLOAD},
 
+    /* urgent gigs (h_urgent.c), before the gig routes: /api/gigs/urgent is a literal */
+    {"GET", "/api/user/availability", h_availability_get, ROUTE_AUTH},
+    {"PATCH", "/api/user/availability", h_availability_update, ROUTE_AUTH | ROUTE_JSON},
+    {"POST", "/api/user/availability/location", h_availability_location, ROUTE_AUTH | ROUTE_JSON},
+    {"POST", "/api/gigs/urgent", h_urgent_create, ROUTE_AUTH | ROUTE_JSON},
+    {"GET", "/api/gigs/urgent/:id", h_urgent_get, ROUTE_AUTH},
+    {"GET", "/api/gigs/urgent/:id/responses", h_urgent_responses, ROUTE_AUTH},
+    {"POST", "/api/gigs/:id/confirm-payment", h_urgent_confirm_payment, ROUTE_AUTH},
+    {"POST", "/api/gigs/:id/respond", h_urgent_respond, ROUTE_AUTH | ROUTE_JSON},
+    {"POST", "/api/gigs/:id/select", h_urgent_select, ROUTE_AUTH | ROUTE_JSON},
+    {"GET", "/api/me/urgent-gigs", h_urgent_mine, ROUTE_AUTH},
+    {"GET", "/api/cron/urgent-gigs/:job", h_cron_urgent, ROUTE_PUBLIC},
+    {"POST", "/api/cron/urgent-gigs/:job", h_cron_urgent, ROUTE_PUBLIC},
+
     /* gigs */
     {"GET", "/api/gigs", h_gigs_search, ROUTE_PUBLIC},
     {"POST", "/api/gigs", h_gigs_create, ROUTE_AUTH | ROUTE_JSON},

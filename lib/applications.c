@@ -61,11 +61,8 @@ enum result applications_create(struct gctx *g, const cJSON *body, const char **
     if ((rc = ratelimit_quota(g, "apply", g->user_id, cfg.quota_applications, 86400)) ||
         (rc = apply_locked(g, v, json)))
         goto out;
-    rc = db_commit(g);
 out:
-    if (rc)
-        db_rollback(g);
-    return rc;
+    return db_finish(g, rc);
 }
 
 /* The gig row is locked first (same order as applying), then the application. */
@@ -102,11 +99,8 @@ enum result applications_withdraw(struct gctx *g, const char *id, const char **j
         return rc;
     if ((rc = withdraw_locked(g, id, json)))
         goto out;
-    rc = db_commit(g);
 out:
-    if (rc)
-        db_rollback(g);
-    return rc;
+    return db_finish(g, rc);
 }
 
 /* An optional ?status= filter: absent, or one of app_statuses. */
@@ -209,11 +203,8 @@ static enum result set_status(struct gctx *g, const char *ids, int n, const char
         if (len >= 2)
             *json = arena_strndup(g->a, *json + 1, len - 2);
     }
-    rc = db_commit(g);
 out:
-    if (rc)
-        db_rollback(g);
-    return rc;
+    return db_finish(g, rc);
 }
 
 enum result applications_set_status(struct gctx *g, const char *id, const cJSON *body, const char **json)

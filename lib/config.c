@@ -65,6 +65,10 @@ static const struct setting settings[] = {
     CFG_S("GIGD_PIDFILE", pidfile, ""),
     CFG_S("GIGD_USER", user, "gigd"),
     CFG_S("GIGD_CONFIG_FILE", config_file, ""),
+    /* urgent gigs */
+    CFG_N("GIGD_MATCH_WAVE", match_wave, "5", 1, 100),
+    CFG_N("GIGD_MATCH_WAVE_INTERVAL", match_wave_interval, "300", 1, 86400),
+    CFG_N("GIGD_PLATFORM_FEE_BPS", platform_fee_bps, "1200", 0, 5000),
 };
 
 /* A growable list of malloc'd strings. */

@@ -43,6 +43,10 @@ struct config {
     const char *pidfile;
     const char *user;             /* account the workers run as when gigd starts as root */
     const char *config_file;      /* optional KEY=VALUE file, re-read on SIGHUP */
+    /* urgent gigs */
+    long match_wave;              /* providers offered an urgent gig per wave */
+    long match_wave_interval;     /* seconds between waves while nobody is selected */
+    long platform_fee_bps;        /* platform fee on urgent gigs, basis points (1200 = 12 %) */
     /* Derived at load: scheme://host[:port] of public_url, lowercased, default port
      * dropped. Every same-origin check compares against it. */
     const char *public_origin;

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "matching.h"
 #include "util.h"
 #include <stdio.h>
 #include <string.h>
@@ -75,6 +76,10 @@ static const struct {
 } jobs[] = {
     {"cleanup", job_cleanup},
     {"call-reminders", job_call_reminders},
+    /* urgent gigs: the next wave of offers (lib/matching.c); "urgent-gigs-match" is the
+     * same job under the name a systemd instance can carry (%i cannot hold a '/') */
+    {"urgent-gigs/match", matching_cron},
+    {"urgent-gigs-match", matching_cron},
 };
 
 STMT(st_cron_lock, "SELECT pg_try_advisory_xact_lock(hashtext('gigd-cron:' || $1))");

@@ -274,6 +274,15 @@ void db_rollback(struct gctx *g)
     tx_guard(g->db);
 }
 
+enum result db_finish(struct gctx *g, enum result rc)
+{
+    if (rc) {
+        db_rollback(g);
+        return rc;
+    }
+    return db_commit(g);
+}
+
 const char *db_val(PGresult *r, int row, int col)
 {
     if (!r || row >= PQntuples(r) || col >= PQnfields(r) || PQgetisnull(r, row, col))

@@ -52,6 +52,10 @@ enum result db_one(struct gctx *g, struct stmt *s, const char *missing, const ch
 enum result db_begin(struct gctx *g);
 enum result db_commit(struct gctx *g);
 void db_rollback(struct gctx *g);
+/* Ends the transaction with the outcome of the work done in it: commits when rc is
+ * R_SUCCESS and returns the commit's result, else rolls back and returns rc. The one
+ * exit of a transactional function: `out: return db_finish(g, rc);`. */
+enum result db_finish(struct gctx *g, enum result rc);
 
 /* Value helpers: NULL for SQL NULL or out of range. */
 const char *db_val(PGresult *r, int row, int col);

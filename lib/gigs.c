@@ -101,11 +101,8 @@ enum result gigs_create(struct gctx *g, const cJSON *body, const char **json)
                 v[GF_BMAX].text, v[GF_DURATION].text, v[GF_LTYPE].text, v[GF_LOCATION].text, status);
     if ((rc = write_result(g, rc)))
         goto out;
-    rc = db_commit(g);
 out:
-    if (rc)
-        db_rollback(g);
-    return rc;
+    return db_finish(g, rc);
 }
 
 STMT(st_gig_view,
@@ -213,11 +210,8 @@ enum result gigs_set_status(struct gctx *g, const char *id, const cJSON *body, c
         goto out;
     if ((rc = DB_ONE(g, json, "Gig not found", &st_gig_render, id)))
         goto out;
-    rc = db_commit(g);
 out:
-    if (rc)
-        db_rollback(g);
-    return rc;
+    return db_finish(g, rc);
 }
 
 STMT(st_gigs_mine,

@@ -58,11 +58,8 @@ enum result reviews_create(struct gctx *g, const cJSON *body, const char **json)
         rc = gctx_fail(g, R_CONFLICT, "You have already reviewed this user for this gig");
     if (rc)
         goto out;
-    rc = db_commit(g);
 out:
-    if (rc)
-        db_rollback(g);
-    return rc;
+    return db_finish(g, rc);
 }
 
 STMT(st_reviews_user,

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "sql_webhook.h"
 #include "stripe_sig.h"
+#include "urgent.h"
 #include "validate.h"
 #include "util.h"
 #include <string.h>
@@ -194,6 +195,11 @@ static enum result on_invoice_failed(struct gctx *g, const struct event *ev)
                   str(inv, "currency"));
 }
 
+static enum result on_urgent_payment_intent(struct gctx *g, const struct event *ev)
+{
+    return urgent_on_payment_intent(g, ev->type, ev->obj);
+}
+
 /* The event types we act on, a row each; any other is acknowledged and not recorded. */
 static const struct {
     const char *type;
@@ -206,6 +212,10 @@ static const struct {
     {"invoice.payment_succeeded", on_invoice_paid},
     {"invoice.paid", on_invoice_paid},
     {"invoice.payment_failed", on_invoice_failed},
+    /* urgent gigs (lib/urgent.c): the hold, a failed payment, a cancelled hold */
+    {"payment_intent.amount_capturable_updated", on_urgent_payment_intent},
+    {"payment_intent.payment_failed", on_urgent_payment_intent},
+    {"payment_intent.canceled", on_urgent_payment_intent},
 };
 
 static event_fn handler_of(const char *type)

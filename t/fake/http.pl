@@ -34,7 +34,7 @@ GetOptions('port=i' => \$port, 'dir=s' => \$dir, 'kind=s' => \$kind,
 
 my $kdir = "$dir/$kind";
 make_path($kdir);
-make_path("$kdir/idem", "$kdir/pi_status") if $kind eq 'stripe';
+make_path("$kdir/idem", "$kdir/pi_status", "$kdir/pis") if $kind eq 'stripe';
 make_path("$kdir/tickets")                 if $kind eq 'expo';
 
 my $JSON = JSON::PP->new->utf8->canonical;
@@ -369,11 +369,15 @@ sub stripe_route ($method, $path, $f) {
         }
         my $amt = $f->{amount};
         $amt = defined $amt && $amt =~ /^-?\d+\z/ ? 0 + $amt : undef;
-        return $ok->({ id => $id, object => 'payment_intent', amount => $amt,
-                       currency => $f->{currency}, status => 'requires_payment_method',
-                       capture_method => $f->{capture_method} // 'automatic',
-                       client_secret => "${id}_secret_" . random_hex(12),
-                       metadata => \%meta });
+        my $pi = { id => $id, object => 'payment_intent', amount => $amt,
+                   currency => $f->{currency}, status => 'requires_payment_method',
+                   capture_method => $f->{capture_method} // 'automatic',
+                   client_secret => "${id}_secret_" . random_hex(12),
+                   metadata => \%meta };
+        $pi->{transfer_group} = $f->{transfer_group} if defined $f->{transfer_group};
+        # Remembered, so GET answers with this PaymentIntent's own amount and metadata.
+        write_atomic("$kdir/pis/$id.json", $JSON->encode($pi));
+        return $ok->($pi);
     }
     if ($method eq 'GET' && $path =~ m{^/v1/payment_intents/([^/]+)\z}) {
         my $id = id_from($1);
@@ -381,6 +385,14 @@ sub stripe_route ($method, $path, $f) {
         if ($id =~ /^[A-Za-z0-9_.-]+\z/ && defined(my $s = slurp("$kdir/pi_status/$id"))) {
             $s =~ s/^\s+|\s+\z//g;
             $st = $s if length $s;
+        }
+        my $saved = $id =~ /^[A-Za-z0-9_.-]+\z/ ? slurp("$kdir/pis/$id.json") : undef;
+        if (defined $saved) {
+            my $pi = $JSON->decode($saved);
+            delete $pi->{client_secret};
+            $pi->{status} = $st;
+            $pi->{amount_capturable} = $st eq 'requires_capture' ? $pi->{amount} : 0;
+            return $ok->($pi);
         }
         return $ok->({ id => $id, object => 'payment_intent', status => $st,
                        amount => 1000, amount_capturable => 1000, currency => 'gbp' });
