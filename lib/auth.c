@@ -64,23 +64,77 @@ const char *auth_token_hash_hex(arena *a, const char *token)
     return hex;
 }
 
+/* With GIGD_PASSWORD_CONCURRENCY = N > 0, at most N Argon2id computations run at once
+ * over every worker (and host) on the database: one of N session advisory locks (class
+ * 7340) is held while hashing, and with every slot busy the call is refused at once (429,
+ * Retry-After 1) instead of queueing, so the rest of the pool keeps serving. Off by
+ * default (0): legitimate bursts of sign-ups would be refused too; an operator under a
+ * spread-out attack turns it on (README "Abuse resistance"). */
+STMT(st_auth_slot_take, "SELECT s FROM generate_series(1, $1::int) s WHERE pg_try_advisory_lock(7340, s) LIMIT 1");
+STMT(st_auth_slot_give, "SELECT pg_advisory_unlock(7340, $1::int)");
+
+static enum result slot_take(struct gctx *g, const char **slot)
+{
+    *slot = NULL;
+    if (cfg.password_concurrency <= 0)
+        return R_SUCCESS;
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_auth_slot_take, arena_sprintf(g->a, "%ld", cfg.password_concurrency));
+    if (rc)
+        return rc;
+    if (PQntuples(r) != 1) {
+        g->retry_after = "1";
+        return gctx_fail(g, R_RATELIMITED, "Too many password checks in progress; try again in a moment");
+    }
+    *slot = arena_strdup(g->a, db_val(r, 0, 0));
+    return R_SUCCESS;
+}
+
+static void slot_give(struct gctx *g, const char *slot)
+{
+    PGresult *r;
+    if (slot && DB_RUN(g, &r, &st_auth_slot_give, slot))
+        log_warn("auth: password slot %s not released (the connection's end releases it)", slot);
+}
+
 static enum result hash_password(struct gctx *g, const char *pw, char out[crypto_pwhash_STRBYTES])
 {
-    if (crypto_pwhash_str(out, pw, strlen(pw), PW_OPS, PW_MEM) != 0) {
+    const char *slot;
+    enum result rc = slot_take(g, &slot);
+    if (rc)
+        return rc;
+    int failed = crypto_pwhash_str(out, pw, strlen(pw), PW_OPS, PW_MEM);
+    slot_give(g, slot);
+    if (failed) {
         log_error("auth: crypto_pwhash_str failed (out of memory?)");
         return gctx_fail(g, R_ERR, "Internal error");
     }
     return R_SUCCESS;
 }
 
+/* *ok: pw matches the stored hash (the check holds a slot, as hashing does). */
+static enum result check_password(struct gctx *g, const char *stored, const char *pw, bool *ok)
+{
+    const char *slot;
+    enum result rc = slot_take(g, &slot);
+    if (rc)
+        return rc;
+    *ok = crypto_pwhash_str_verify(stored, pw, strlen(pw)) == 0;
+    slot_give(g, slot);
+    return R_SUCCESS;
+}
+
 /* Spends the same time as a real verification so unknown emails are not told apart. */
-static void burn_verify(const char *pw)
+static enum result burn_verify(struct gctx *g, const char *pw)
 {
     static char dummy[crypto_pwhash_STRBYTES];
     if (!dummy[0] && crypto_pwhash_str(dummy, "not-a-real-password", 19, PW_OPS, PW_MEM) != 0)
-        return;
-    if (crypto_pwhash_str_verify(dummy, pw, strlen(pw)) == 0)
+        return R_SUCCESS;
+    bool ok;
+    enum result rc = check_password(g, dummy, pw, &ok);
+    if (!rc && ok)
         log_warn("auth: dummy hash matched");
+    return rc;
 }
 
 /* Argon2id spends 64 MiB and ~180 ms per call, so a client looping on a password route
@@ -182,13 +236,14 @@ enum result auth_signin(struct gctx *g, const cJSON *body, struct auth_grant *ou
     /* An unknown address is throttled by its name, so it answers exactly as a known one. */
     if ((rc = throttle_password(g, PQntuples(r) ? db_val(r, 0, 0) : lower(g->a, v[0].s))))
         return rc;
-    if (PQntuples(r) == 0) {
-        burn_verify(v[1].s);
-        return gctx_fail(g, R_UNAUTHORIZED, bad);
-    }
+    if (PQntuples(r) == 0)
+        return (rc = burn_verify(g, v[1].s)) ? rc : gctx_fail(g, R_UNAUTHORIZED, bad);
     const char *uid = db_val(r, 0, 0);
     const char *stored = db_val(r, 0, 1);
-    if (crypto_pwhash_str_verify(stored, v[1].s, strlen(v[1].s)) != 0)
+    bool ok;
+    if ((rc = check_password(g, stored, v[1].s, &ok)))
+        return rc;
+    if (!ok)
         return gctx_fail(g, R_UNAUTHORIZED, bad);
     if (crypto_pwhash_str_needs_rehash(stored, PW_OPS, PW_MEM) != 0)
         rehash(g, uid, v[1].s);
@@ -360,9 +415,10 @@ enum result auth_update_password(struct gctx *g, const cJSON *body)
     rc = DB_ONE(g, &stored, NULL, &st_auth_hash_of, g->user_id);
     if (rc == R_NOTFOUND)
         return gctx_fail(g, R_UNAUTHORIZED, "Invalid or expired session");
-    if (rc || (rc = throttle_password(g, g->user_id)))
+    bool ok;
+    if (rc || (rc = throttle_password(g, g->user_id)) || (rc = check_password(g, stored, v[0].s, &ok)))
         return rc;
-    if (crypto_pwhash_str_verify(stored, v[0].s, strlen(v[0].s)) != 0)
+    if (!ok)
         return gctx_fail_field(g, "current_password", "is incorrect");
     char hash[crypto_pwhash_STRBYTES];
     PGresult *revoked;

@@ -51,6 +51,7 @@ static const struct setting settings[] = {
     CFG_N("GIGD_PASSWORD_WINDOW", password_window, "300", 1, 86400),
     CFG_N("GIGD_PASSWORD_USER_MAX", password_user_max, "10", 0, 1000000),
     CFG_N("GIGD_PASSWORD_ADDR_MAX", password_addr_max, "100", 0, 100000000),
+    CFG_N("GIGD_PASSWORD_CONCURRENCY", password_concurrency, "0", 0, 1024),
     CFG_N("GIGD_RESET_MAIL_INTERVAL", reset_mail_interval, "120", 0, 86400),
     CFG_N("GIGD_QUOTA_UPLOAD_BYTES", quota_upload_bytes, "104857600", 0, 2000000000),
     CFG_N("GIGD_QUOTA_UPLOADS", quota_uploads, "100", 0, 1000000),

@@ -29,6 +29,7 @@ struct config {
     long password_window;         /* seconds of the password-check windows */
     long password_user_max;       /* password checks per account per window */
     long password_addr_max;       /* password hashings/checks per client address per window */
+    long password_concurrency;    /* Argon2id runs at once over all workers on the database; 0 = no cap */
     long reset_mail_interval;     /* seconds between two reset mails of one account */
     long quota_upload_bytes;      /* attachment bytes per user per day */
     long quota_uploads;           /* attachment files per user per day */

@@ -1,7 +1,8 @@
 # Password checks are throttled per client address too (issue 12, item 2): with
 # GIGD_PASSWORD_ADDR_MAX lowered (GIGD_CONFIG_FILE + SIGHUP, restored at the end), one
 # address spraying passwords over many accounts gets 429 with Retry-After after the
-# limit, while another address is unaffected. Runs alone (tools/test-run SERIAL): the
+# limit, while another address is unaffected; and GIGD_PASSWORD_CONCURRENCY refuses a
+# password check at once while its slots are busy. Runs alone (tools/test-run SERIAL): the
 # lowered limit would refuse every other test's sign-ups.
 use strict;
 use warnings;
@@ -61,6 +62,30 @@ is $s, 429, 'even the right password from that address is not checked';
 is $s, 200, 'another address signs the same account in';
 ($s) = signin_from($spray, 'whoever@example.test', 'x');
 is $s, 429, 'unknown accounts are counted the same way';
+
+# GIGD_PASSWORD_CONCURRENCY caps the Argon2id runs in flight: with the one slot taken
+# (held here from a psql session, as a long hash would), a sign-in is refused at once
+# while every other request is served.
+ok apply_conf("GIGD_PASSWORD_CONCURRENCY=1\n"), 'reloaded with GIGD_PASSWORD_CONCURRENCY=1';
+my $u = new_user();
+my $holder = fork // die "fork: $!";
+if (!$holder) {
+    exec 'psql', $ENV{GIGD_DATABASE_URL}, '-XqAt', '-c', 'SELECT pg_advisory_lock(7340, 1), pg_sleep(4)';
+    exit 1;
+}
+ok wait_for(sub { my ($n) = psql_row("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 7340 AND objid = 1 AND granted"); $n }, 5),
+   'the slot is taken';
+my $t0 = Time::HiRes::time();
+($s, my $res) = signin_from($other, $u->{email}, $u->{password});
+my $took = Time::HiRes::time() - $t0;
+is $s, 429, 'a sign-in while the slot is busy is refused';
+is $res->{headers}{'retry-after'}, 1, 'Retry-After: 1';
+ok $took < 1, sprintf('at once (%.2f s), not queued', $took);
+my ($hs) = api(GET => '/healthz');
+is $hs, 200, 'other requests are served';
+waitpid $holder, 0;
+($s) = signin_from($other, $u->{email}, $u->{password});
+is $s, 200, 'with the slot free the sign-in works';
 
 ok apply_conf(''), 'configuration restored';
 psql("DELETE FROM rate_limits WHERE key LIKE 'pw-addr:127.0.0.%'");
