@@ -97,7 +97,7 @@ test:
 	$(MAKE) deps && $(MAKE) all && tools/test-run $(B)
 
 bench:
-	$(MAKE) deps && $(MAKE) all && tools/bench $(B)
+	$(MAKE) deps && $(MAKE) all && tools/bench $(B) && tools/bench-matching $(B)
 
 FUZZ_TARGETS := $(wildcard t/fuzz/*.c)
 fuzz: deps

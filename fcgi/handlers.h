@@ -6,6 +6,7 @@
 #include "h_msg.h"
 #include "h_market.h"
 #include "h_urgent.h" /* urgent gigs and availability */
+#include "h_org.h"    /* organizations, invitations, jobs, job board */
 
 /* h_auth.c */
 void h_auth_signup(struct request *r);

@@ -104,6 +104,33 @@ const struct route routes[] = {
     {"POST", "/api/notifications/read-all", h_notifications_read_all, ROUTE_AUTH},
     {"GET", "/api/notifications/unread-count", h_notifications_unread, ROUTE_AUTH},
     {"POST", "/api/notifications/:id/read", h_notifications_read, ROUTE_AUTH},
+
+    /* organizations: workspaces, members, invitations, categories, jobs (h_org.c);
+     * /members/me before /members/:userId */
+    {"POST", "/api/organizations", h_org_create, ROUTE_AUTH | ROUTE_JSON},
+    {"GET", "/api/organizations", h_org_mine, ROUTE_AUTH},
+    {"GET", "/api/organizations/:id", h_org_get, ROUTE_AUTH},
+    {"PATCH", "/api/organizations/:id", h_org_update, ROUTE_AUTH | ROUTE_JSON},
+    {"DELETE", "/api/organizations/:id", h_org_delete, ROUTE_AUTH},
+    {"GET", "/api/organizations/:id/members", h_org_members, ROUTE_AUTH},
+    {"DELETE", "/api/organizations/:id/members/me", h_org_leave, ROUTE_AUTH},
+    {"PUT", "/api/organizations/:id/members/:userId", h_org_member_role, ROUTE_AUTH | ROUTE_JSON},
+    {"DELETE", "/api/organizations/:id/members/:userId", h_org_member_remove, ROUTE_AUTH},
+    {"POST", "/api/organizations/:id/invitations", h_org_invite, ROUTE_AUTH | ROUTE_JSON},
+    {"GET", "/api/organizations/:id/invitations", h_org_invitations, ROUTE_AUTH},
+    {"DELETE", "/api/organizations/:id/invitations/:invId", h_org_invitation_revoke, ROUTE_AUTH},
+    {"POST", "/api/invitations/:token/accept", h_invitation_accept, ROUTE_AUTH},
+    {"GET", "/api/organizations/:id/categories", h_org_categories, ROUTE_AUTH},
+    {"POST", "/api/organizations/:id/categories", h_org_category_create, ROUTE_AUTH | ROUTE_JSON},
+    {"PATCH", "/api/organizations/:id/categories/:catId", h_org_category_rename, ROUTE_AUTH | ROUTE_JSON},
+    {"DELETE", "/api/organizations/:id/categories/:catId", h_org_category_delete, ROUTE_AUTH},
+    {"GET", "/api/organizations/:id/jobs", h_org_jobs, ROUTE_AUTH},
+    {"POST", "/api/organizations/:id/jobs", h_org_job_create, ROUTE_AUTH | ROUTE_JSON},
+    {"GET", "/api/organizations/:id/jobs/:jobId", h_org_job_get, ROUTE_AUTH},
+    {"PATCH", "/api/organizations/:id/jobs/:jobId", h_org_job_update, ROUTE_AUTH | ROUTE_JSON},
+    {"PUT", "/api/organizations/:id/jobs/:jobId/status", h_org_job_status, ROUTE_AUTH | ROUTE_JSON},
+    {"GET", "/api/organizations/:id/jobs/:jobId/applicants", h_org_job_applicants, ROUTE_AUTH},
+    {"GET", "/api/o/:slug", h_org_board, ROUTE_PUBLIC},
 };
 
 const size_t routes_count = ARRAY_SIZE(routes);

@@ -27,9 +27,11 @@ static const struct vfield app_fields[AF_N] = {
     [AF_TOOLS] = {.name = "ai_tools_to_use", .type = V_STRINGS, .max = 30, .item_max = 50},
 };
 
-/* Locks the gig row for the rest of the transaction. */
+/* Locks the gig row for the rest of the transaction. Column 0: the caller manages it
+ * (its poster, or a member of its organization: sql/008 gig_manager). */
 STMT(st_app_gig_lock,
-     "SELECT poster_id, status FROM gigs WHERE id = $1 AND (status <> 'draft' OR poster_id = $2) FOR UPDATE");
+     "SELECT gig_manager(organization_id, poster_id, $2), status FROM gigs"
+     " WHERE id = $1 AND (status <> 'draft' OR gig_manager(organization_id, poster_id, $2)) FOR UPDATE");
 
 /* Inside the transaction: the gig must be someone else's and open. */
 static enum result apply_locked(struct gctx *g, const struct vvalue *v, const char **json)
@@ -40,7 +42,7 @@ static enum result apply_locked(struct gctx *g, const struct vvalue *v, const ch
         return rc;
     if (PQntuples(r) != 1)
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
-    if (!strcmp(db_val(r, 0, 0), g->user_id))
+    if (db_bool(r, 0, 0))
         return gctx_fail(g, R_FORBIDDEN, "You cannot apply to your own gig");
     if (strcmp(db_val(r, 0, 1), "active"))
         return gctx_fail_field(g, "gig_id", "gig is not accepting applications");
@@ -138,7 +140,7 @@ STMT(st_apps_for_gig,
      "                         ORDER BY a.created_at DESC, a.id), '[]')"
      "        FROM applications a JOIN profiles p ON p.id = a.applicant_id"
      "        WHERE a.gig_id = g.id AND ($3::text IS NULL OR a.status = $3))"
-     " FROM gigs g WHERE g.id = $1 AND g.poster_id = $2");
+     " FROM gigs g WHERE g.id = $1 AND gig_manager(g.organization_id, g.poster_id, $2)");
 
 enum result applications_for_gig(struct gctx *g, const char *gig_id, const char *status, const char **json)
 {
@@ -157,7 +159,7 @@ static const struct vfield status_fields[] = {
 /* Locks the caller's applications among ids; the caller compares the count with its ids. */
 STMT(st_apps_lock_owned,
      "SELECT a.id, a.status FROM applications a JOIN gigs g ON g.id = a.gig_id"
-     " WHERE a.id = ANY($1::uuid[]) AND g.poster_id = $2 FOR UPDATE OF a");
+     " WHERE a.id = ANY($1::uuid[]) AND gig_manager(g.organization_id, g.poster_id, $2) FOR UPDATE OF a");
 STMT(st_apps_set_status,
      "WITH u AS (UPDATE applications a SET status = $2, updated_at = now() FROM gigs g"
      "           WHERE a.id = ANY($1::uuid[]) AND g.id = a.gig_id AND a.status <> $2"

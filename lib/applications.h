@@ -1,4 +1,5 @@
-/* applications.h — applying to gigs, withdrawing, and the poster's decisions. */
+/* applications.h — applying to gigs, withdrawing, and the poster's decisions. "The poster"
+ * of an organization's job is any member of the organization (sql/008 gig_manager). */
 #ifndef GIGD_APPLICATIONS_H
 #define GIGD_APPLICATIONS_H
 #include <cjson/cJSON.h>

@@ -58,16 +58,20 @@ static enum result write_result(struct gctx *g, enum result rc)
 {
     if (rc == R_INVALID && db_violated(g, "gigs_budget_range"))
         return gctx_fail_field(g, "budget_max", "must be at least budget_min");
+    if (rc == R_INVALID && db_violated(g, "gigs_category_fk"))
+        return gctx_fail_field(g, "category_id", "is not a category of this organization");
     return rc;
 }
 
-STMT(st_quota_take, "SELECT post_usage_take($1)");
+/* An organization's job (org not NULL) takes the unit from its owner's plan (sql/008). */
+STMT(st_quota_take, "SELECT post_usage_take($1, $2::uuid)");
 
-/* Takes one activation from the caller's monthly quota (inside a transaction). */
-static enum result quota_take(struct gctx *g)
+/* Takes one activation from the monthly quota of the caller, or of org's owner
+ * (inside a transaction). */
+static enum result quota_take(struct gctx *g, const char *org)
 {
     PGresult *r;
-    enum result rc = DB_RUN(g, &r, &st_quota_take, g->user_id);
+    enum result rc = DB_RUN(g, &r, &st_quota_take, g->user_id, org);
     if (rc)
         return rc;
     if (!db_bool(r, 0, 0))
@@ -77,12 +81,19 @@ static enum result quota_take(struct gctx *g)
 
 STMT(st_gig_insert,
      "WITH g AS (INSERT INTO gigs (poster_id, title, description, category, skills_required, ai_tools_preferred,"
-     "           budget_type, budget_min, budget_max, duration, location_type, location, status)"
+     "           budget_type, budget_min, budget_max, duration, location_type, location, status,"
+     "           organization_id, category_id)"
      "           VALUES ($1, $2, $3, $4, coalesce($5::text[], '{}'), coalesce($6::text[], '{}'), $7, $8::bigint,"
-     "                   $9::bigint, $10, $11, $12, $13) RETURNING *)"
+     "                   $9::bigint, $10, $11, $12, $13, $14::uuid, $15::uuid) RETURNING *)"
      " SELECT gig_json(ROW(g.*)::gigs, p) FROM g JOIN profiles p ON p.id = g.poster_id");
 
 enum result gigs_create(struct gctx *g, const cJSON *body, const char **json)
+{
+    return gigs_create_in(g, body, NULL, NULL, json);
+}
+
+enum result gigs_create_in(struct gctx *g, const cJSON *body, const char *org, const char *category,
+                           const char **json)
 {
     struct vvalue v[GF_N];
     enum result rc = validate(g, body, gig_fields, v);
@@ -94,11 +105,11 @@ enum result gigs_create(struct gctx *g, const cJSON *body, const char **json)
     rc = db_begin(g);
     if (rc)
         return rc;
-    if (!strcmp(status, "active") && (rc = quota_take(g)))
+    if (!strcmp(status, "active") && (rc = quota_take(g, org)))
         goto out;
     rc = DB_ONE(g, json, "Profile not found", &st_gig_insert, g->user_id, v[GF_TITLE].text, v[GF_DESC].text,
                 v[GF_CATEGORY].text, v[GF_SKILLS].text, v[GF_TOOLS].text, v[GF_BTYPE].text, v[GF_BMIN].text,
-                v[GF_BMAX].text, v[GF_DURATION].text, v[GF_LTYPE].text, v[GF_LOCATION].text, status);
+                v[GF_BMAX].text, v[GF_DURATION].text, v[GF_LTYPE].text, v[GF_LOCATION].text, status, org, category);
     if ((rc = write_result(g, rc)))
         goto out;
 out:
@@ -107,7 +118,7 @@ out:
 
 STMT(st_gig_view,
      "WITH v AS (UPDATE gigs SET views_count = views_count + 1"
-     "           WHERE id = $1 AND (status <> 'draft' OR poster_id = $2::uuid) RETURNING *)"
+     "           WHERE id = $1 AND (status <> 'draft' OR gig_manager(organization_id, poster_id, $2::uuid)) RETURNING *)"
      " SELECT gig_json(ROW(v.*)::gigs, p) FROM v JOIN profiles p ON p.id = v.poster_id");
 
 enum result gigs_get(struct gctx *g, const char *id, const char **json)
@@ -118,6 +129,12 @@ enum result gigs_get(struct gctx *g, const char *id, const char **json)
 }
 
 enum result gigs_update(struct gctx *g, const char *id, const cJSON *body, const char **json)
+{
+    return gigs_update_in(g, id, body, false, NULL, json);
+}
+
+enum result gigs_update_in(struct gctx *g, const char *id, const cJSON *body, bool set_category,
+                           const char *category, const char **json)
 {
     struct vvalue v[GF_STATUS];
     enum result rc = validate_n(g, body, patch_fields(), GF_STATUS, v);
@@ -132,12 +149,12 @@ enum result gigs_update(struct gctx *g, const char *id, const cJSON *body, const
     rc = DB_ONE(g, json, "Gig not found", &st_gig_update, id, g->user_id, GIGS_SENT(GF_TITLE), GIGS_SENT(GF_DESC),
                 GIGS_SENT(GF_CATEGORY), GIGS_SENT(GF_SKILLS), GIGS_SENT(GF_TOOLS), GIGS_SENT(GF_BTYPE),
                 GIGS_SENT(GF_BMIN), GIGS_SENT(GF_BMAX), GIGS_SENT(GF_DURATION), GIGS_SENT(GF_LTYPE),
-                GIGS_SENT(GF_LOCATION));
+                GIGS_SENT(GF_LOCATION), set_category ? "true" : "false", category);
 #undef GIGS_SENT
     return write_result(g, rc);
 }
 
-STMT(st_gig_delete, "DELETE FROM gigs WHERE id = $1 AND poster_id = $2 RETURNING id");
+STMT(st_gig_delete, "DELETE FROM gigs WHERE id = $1 AND gig_manager(organization_id, poster_id, $2) RETURNING id");
 
 enum result gigs_delete(struct gctx *g, const char *id)
 {
@@ -166,7 +183,9 @@ static const struct vfield status_fields[] = {
     {.name = "status", .type = V_ENUM, .required = true, .options = all_statuses},
 };
 
-STMT(st_gig_lock, "SELECT status FROM gigs WHERE id = $1 AND poster_id = $2 FOR UPDATE");
+STMT(st_gig_lock,
+     "SELECT status, organization_id FROM gigs WHERE id = $1 AND gig_manager(organization_id, poster_id, $2)"
+     " FOR UPDATE");
 STMT(st_gig_set_status, "UPDATE gigs SET status = $2, updated_at = now() WHERE id = $1");
 STMT(st_gig_reject_open,
      "WITH rej AS (UPDATE applications a SET status = 'rejected', updated_at = now() FROM gigs g"
@@ -178,12 +197,12 @@ STMT(st_gig_reject_open,
 STMT(st_gig_render, "SELECT gig_json(g, p) FROM gigs g JOIN profiles p ON p.id = g.poster_id WHERE g.id = $1");
 
 /* Moves the locked gig from `from` to `to` with the transition's side effects. */
-static enum result transition(struct gctx *g, const char *id, const char *from, const char *to)
+static enum result transition(struct gctx *g, const char *id, const char *org, const char *from, const char *to)
 {
     if (!transition_ok(from, to))
         return gctx_fail_field(g, "status", arena_sprintf(g->a, "cannot change from %s to %s", from, to));
     enum result rc = R_SUCCESS;
-    if (!strcmp(to, "active") && (rc = quota_take(g)))
+    if (!strcmp(to, "active") && (rc = quota_take(g, org)))
         return rc;
     PGresult *r;
     if ((rc = DB_RUN(g, &r, &st_gig_set_status, id, to)))
@@ -201,12 +220,18 @@ enum result gigs_set_status(struct gctx *g, const char *id, const cJSON *body, c
         return rc;
     if (!market_id(id))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
-    const char *to = v[0].s, *from;
+    const char *to = v[0].s;
+    PGresult *locked;
     if ((rc = db_begin(g)))
         return rc;
-    if ((rc = DB_ONE(g, &from, "Gig not found", &st_gig_lock, id, g->user_id)))
+    if ((rc = DB_RUN(g, &locked, &st_gig_lock, id, g->user_id)))
         goto out;
-    if (strcmp(from, to) && (rc = transition(g, id, arena_strdup(g->a, from), to)))
+    if (PQntuples(locked) != 1) {
+        rc = gctx_fail(g, R_NOTFOUND, "Gig not found");
+        goto out;
+    }
+    const char *from = db_val(locked, 0, 0);
+    if (strcmp(from, to) && (rc = transition(g, id, db_val(locked, 0, 1), from, to)))
         goto out;
     if ((rc = DB_ONE(g, json, "Gig not found", &st_gig_render, id)))
         goto out;

@@ -19,10 +19,19 @@ struct gig_query {
 /* GigInput → the Gig (201); status "active" (the default) takes a quota unit (R_LIMIT
  * when the free plan's month is used up). */
 enum result gigs_create(struct gctx *g, const cJSON *body, const char **json);
+/* gigs_create for an organization's job (org and category NULL: a personal gig): the
+ * quota unit is the organization owner's; category must be one of org's (else R_INVALID
+ * naming category_id). The caller has checked the membership. */
+enum result gigs_create_in(struct gctx *g, const cJSON *body, const char *org, const char *category,
+                           const char **json);
 /* A gig with poster; drafts only for their poster (else R_NOTFOUND); counts a view. */
 enum result gigs_get(struct gctx *g, const char *id, const char **json);
 /* Partial GigInput by the poster → the updated Gig; others' gigs are R_NOTFOUND. */
 enum result gigs_update(struct gctx *g, const char *id, const cJSON *body, const char **json);
+/* gigs_update that also sets category_id (NULL: none) when set_category. Poster-only
+ * checks read "the gig's manager": its poster, or any member for an organization's job. */
+enum result gigs_update_in(struct gctx *g, const char *id, const cJSON *body, bool set_category,
+                           const char *category, const char **json);
 /* Deletes one of the caller's gigs; others' gigs are R_NOTFOUND. */
 enum result gigs_delete(struct gctx *g, const char *id);
 /* {status}: legal transitions only; → active takes a quota unit; → filled/closed rejects

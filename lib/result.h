@@ -12,6 +12,7 @@ enum result {
     R_NOTFOUND,     /* 404 */
     R_METHOD,       /* 405 METHOD_NOT_ALLOWED */
     R_CONFLICT,     /* 409 */
+    R_GONE,         /* 410 GONE: a single-use token already used, revoked or expired */
     R_TOOLARGE,     /* 413 PAYLOAD_TOO_LARGE */
     R_UNSUPPORTED,  /* 415 UNSUPPORTED_MEDIA_TYPE */
     R_RATELIMITED,  /* 429 */

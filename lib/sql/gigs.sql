@@ -3,6 +3,7 @@
 
 -- name: st_gig_update
 -- PATCH: each column changes only when its flag ($3, $5, …) says the field was sent.
+-- Authorised by gig_manager(): the poster, or any member for an organization's job (sql/008).
 WITH u AS (UPDATE gigs SET
     title = CASE WHEN $3::boolean THEN $4 ELSE title END,
     description = CASE WHEN $5::boolean THEN $6 ELSE description END,
@@ -15,6 +16,7 @@ WITH u AS (UPDATE gigs SET
     duration = CASE WHEN $19::boolean THEN $20 ELSE duration END,
     location_type = CASE WHEN $21::boolean THEN $22 ELSE location_type END,
     location = CASE WHEN $23::boolean THEN $24 ELSE location END,
+    category_id = CASE WHEN $25::boolean THEN $26::uuid ELSE category_id END,
     updated_at = now()
- WHERE id = $1 AND poster_id = $2 RETURNING *)
+ WHERE id = $1 AND gig_manager(organization_id, poster_id, $2) RETURNING *)
 SELECT gig_json(ROW(u.*)::gigs, p) FROM u JOIN profiles p ON p.id = u.poster_id

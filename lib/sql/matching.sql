@@ -2,12 +2,12 @@
 -- scores (matching_score) and picks the wave.
 
 -- name: st_match_candidates
--- Who could be offered gig $1 now, nearest first, at most $2 ($3 true: only count-worthy
--- columns matter). Each provider is measured from the current position when it was
--- updated in the last 30 minutes, else from the general area: two index scans of an
--- earth_box around the gig (GiST on ll_to_earth, partial on available providers), then the
--- exact earth_distance against least(gig radius, provider radius). Skill (case-insensitive,
--- on profiles.skills), genre overlap when the gig names genres, schedule at date_needed and
+-- Who could be offered gig $1 now, nearest first, at most $2. Each provider is measured
+-- from the current position when it was updated in the last 30 minutes, else from the
+-- general area: one scan of urgent_provider_points' GiST index on (skill, point) inside
+-- an earth_box around the gig (so only providers with the skill are visited, however
+-- dense the city), then the exact earth_distance against least(gig radius, provider
+-- radius). Genre overlap when the gig names genres, schedule at date_needed and
 -- do-not-disturb now, both in the provider's zone, the daily quota counted from the
 -- provider's local midnight, and never a provider already offered this gig.
 -- The review and response-history features are joined after the LIMIT, so they cost
@@ -17,18 +17,15 @@ WITH g AS (
            ll_to_earth(location_lat, location_lng) AS pt, date_needed
     FROM gigs WHERE id = $1 AND gig_type = 'urgent'
 ), near AS (
-    SELECT a.user_id, earth_distance(ll_to_earth(a.current_lat, a.current_lng), g.pt) AS d
-    FROM g, user_availability a
-    WHERE a.available_for_urgent_gigs AND a.current_lat IS NOT NULL
-      AND a.last_location_update > now() - interval '30 minutes'
-      AND ll_to_earth(a.current_lat, a.current_lng) <@ earth_box(g.pt, g.r * 1000.0)
-    UNION ALL
-    SELECT a.user_id, earth_distance(ll_to_earth(a.general_area_lat, a.general_area_lng), g.pt)
-    FROM g, user_availability a
-    WHERE a.available_for_urgent_gigs AND a.general_area_lat IS NOT NULL
-      AND (a.current_lat IS NULL OR a.last_location_update IS NULL
-           OR a.last_location_update <= now() - interval '30 minutes')
-      AND ll_to_earth(a.general_area_lat, a.general_area_lng) <@ earth_box(g.pt, g.r * 1000.0)
+    SELECT pp.user_id, earth_distance(pp.pt, g.pt) AS d
+    FROM g, urgent_provider_points pp
+    WHERE pp.skill = g.skill AND pp.pt <@ earth_box(g.pt, g.r * 1000.0)
+      AND CASE pp.kind
+          WHEN 'current' THEN pp.located_at > now() - interval '30 minutes'
+          ELSE NOT EXISTS (SELECT 1 FROM urgent_provider_points f
+                           WHERE f.user_id = pp.user_id AND f.skill = pp.skill AND f.kind = 'current'
+                             AND f.located_at > now() - interval '30 minutes')
+          END
 ), c AS (
     SELECT n.user_id, n.d, a.hourly_rate, a.per_gig_rate
     FROM g, near n
@@ -36,7 +33,6 @@ WITH g AS (
     JOIN profiles p ON p.id = n.user_id
     WHERE n.user_id <> g.poster_id
       AND n.d <= least(g.r, a.max_radius_km) * 1000.0
-      AND EXISTS (SELECT 1 FROM unnest(p.skills) s WHERE lower(s) = g.skill)
       AND (cardinality(g.genre) = 0
            OR EXISTS (SELECT 1 FROM unnest(p.genres) x, unnest(g.genre) y WHERE lower(x) = lower(y)))
       AND urgent_schedule_ok(a.availability_schedule, g.date_needed AT TIME ZONE a.timezone)

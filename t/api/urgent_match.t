@@ -46,6 +46,31 @@ case('stale location falls back to the general area',
      [[0, stale => 1, km => 1, area_km => 100], [1, stale => 1, km => 100, area_km => 1], [1, current => 1, km => 2]]);
 case('available_for_urgent_gigs off', [[1], [0, available => JSON::PP::false]]);
 
+# The (skill, point) index behind matching follows later changes of skills, availability
+# and position (sql/015_matching_points.sql's triggers), not only the first PATCH.
+subtest 'later changes reach the matching index' => sub {
+    my ($lat, $lng) = spot();
+    my $learns = provider(lat => $lat, lng => $lng, skills => ['Drummer']);
+    my $quits = provider(lat => $lat, lng => $lng);
+    my $moves = provider(lat => $lat, lng => $lng, stale => 1, km => 1, area_km => 100);
+    my ($s) = api(PATCH => '/api/profile', token => $learns->{token}, json => { skills => ['Drummer', 'trumpeter'] });
+    is $s, 200, 'skill added after availability';
+    ($s) = api(PATCH => '/api/user/availability', token => $quits->{token},
+               json => { available_for_urgent_gigs => JSON::PP::false });
+    is $s, 200, 'availability switched off';
+    my ($mlat, $mlng) = Urgent::north($lat, $lng, 2);
+    ($s) = api(POST => '/api/user/availability/location', token => $moves->{token},
+               json => { lat => $mlat, lng => $mlng });
+    is $s, 200, 'fresh position sent';
+    my ($gig, $got) = wave_for(lat => $lat, lng => $lng);
+    ok $got->{ $learns->{id} }, 'a provider who learned the skill is offered';
+    ok !$got->{ $quits->{id} }, 'a provider who switched off is not';
+    ok $got->{ $moves->{id} }, 'a fresh position replaces the far general area';
+    ($s) = api(PATCH => '/api/profile', token => $learns->{token}, json => { skills => ['Drummer'] });
+    my ($gig2, $got2) = wave_for(lat => $lat, lng => $lng);
+    ok !$got2->{ $learns->{id} }, 'a skill removed is no longer matched';
+};
+
 # --- schedule at date_needed, in the provider's zone ---
 {
     my $tz = 'Asia/Tokyo';
