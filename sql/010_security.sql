@@ -29,7 +29,9 @@ $$ INSERT INTO rate_limits AS r (key, window_start, hits) VALUES (p_key, now(), 
 CREATE INDEX password_resets_user_idx ON password_resets (user_id, created_at) WHERE used_at IS NULL;
 
 -- A gig the user may name in a conversation or a call: none, or one the user may read
--- (drafts only for their poster), so a draft cannot be embedded by whoever knows its id.
+-- (a draft only for those who manage it: its poster, or its organization's members), so a
+-- draft cannot be embedded by whoever knows its id.
 CREATE FUNCTION gig_readable_or_none(gid uuid, uid uuid) RETURNS boolean
 LANGUAGE sql STABLE AS
-$$ SELECT gid IS NULL OR EXISTS (SELECT 1 FROM gigs WHERE id = gid AND (status <> 'draft' OR poster_id = uid)) $$;
+$$ SELECT gid IS NULL OR EXISTS (SELECT 1 FROM gigs WHERE id = gid
+                                 AND (status <> 'draft' OR gig_manager(organization_id, poster_id, uid))) $$;
