@@ -73,7 +73,9 @@ static int open_listener(void)
     }
     FCGX_Init();
     unlink(cfg.socket);
-    int fd = FCGX_OpenSocket(cfg.socket, 1024);
+    /* A short queue: when every worker is busy and it is full, nginx's connect fails at
+     * once (503) rather than waiting behind a long queue (nginx/fastcgi.inc). */
+    int fd = FCGX_OpenSocket(cfg.socket, (int)cfg.listen_backlog);
     if (fd < 0) {
         log_error("cannot listen on %s: %s", cfg.socket, strerror(errno));
         return -1;

@@ -35,13 +35,22 @@ void h_gigs_search(struct request *r)
         .ai_tools = req_query(r, "ai_tools"), .budget_min = req_query(r, "budget_min"),
         .budget_max = req_query(r, "budget_max"), .location_type = req_query(r, "location_type"),
         .posted_within = req_query(r, "posted_within"), .sort = req_query(r, "sort"),
-        .page = req_query(r, "page"), .limit = req_query(r, "limit"),
+        .page = req_query(r, "page"), .limit = req_query(r, "limit"), .cursor = req_query(r, "cursor"),
     };
     RENDER(r, 200, gigs_search(&r->g, &q, RENDER_OUT));
 }
 
 void h_gigs_create(struct request *r) { RENDER(r, 201, gigs_create(&r->g, r->json, RENDER_OUT)); }
-void h_gigs_get(struct request *r) { RENDER(r, 200, gigs_get(&r->g, req_arg(r, 0), RENDER_OUT)); }
+/* The viewer a view is counted for: the account when signed in, else the address. */
+static const char *viewer_key(struct request *r)
+{
+    if (r->g.user_id)
+        return arena_sprintf(r->a, "u:%s", r->g.user_id);
+    const char *addr = req_param(r, "REMOTE_ADDR");
+    return addr ? arena_sprintf(r->a, "a:%s", addr) : NULL;
+}
+
+void h_gigs_get(struct request *r) { RENDER(r, 200, gigs_get(&r->g, req_arg(r, 0), viewer_key(r), RENDER_OUT)); }
 void h_gigs_update(struct request *r) { RENDER(r, 200, gigs_update(&r->g, req_arg(r, 0), r->json, RENDER_OUT)); }
 void h_gigs_status(struct request *r) { RENDER(r, 200, gigs_set_status(&r->g, req_arg(r, 0), r->json, RENDER_OUT)); }
 void h_gigs_mine(struct request *r)

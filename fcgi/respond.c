@@ -25,6 +25,7 @@ static const struct {
     {R_RATELIMITED, 429, "RATE_LIMITED"},
     {R_UPSTREAM, 502, "UPSTREAM_ERROR"},
     {R_UNAVAILABLE, 503, "UNAVAILABLE"},
+    {R_TIMEOUT, 503, "TIMEOUT"},
 };
 
 int respond_status(enum result r)

@@ -4,12 +4,14 @@
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "gigs.h"
 #include "log.h"
 #include "realtime.h"
 #include "respond.h"
 #include "router.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,6 +272,32 @@ static const char *serve(FCGX_Request *fr, arena *a, struct db *db)
     return r.g.events;
 }
 
+/* Writes this worker's buffered views (gigs_views.c) outside any request. */
+static void flush_views(arena *a, struct db *db)
+{
+    struct gctx g = {.a = a, .db = db};
+    gigs_views_flush(&g);
+    arena_reset(a);
+}
+
+/* Before blocking for the next request: while views are buffered, wait for a request
+ * only until they are due, and flush them if none comes, so an idle worker does not sit
+ * on them. A kept connection (fr->ipcFd) is where nginx's next request arrives; else any
+ * connection on the shared listening socket (fd 0), which another worker may take, in
+ * which case FCGX_Accept_r just blocks as it would have. */
+static void flush_when_idle(const FCGX_Request *fr, arena *a, struct db *db)
+{
+    int due;
+    while (!stop_requested && (due = gigs_views_due_ms()) >= 0) {
+        if (due > 0) {
+            struct pollfd p = {.fd = fr->ipcFd >= 0 ? fr->ipcFd : 0, .events = POLLIN};
+            if (poll(&p, 1, due) != 0)
+                return; /* a request (or a signal) first */
+        }
+        flush_views(a, db);
+    }
+}
+
 void worker_run(int worker_id)
 {
     log_set_worker(worker_id);
@@ -292,12 +320,15 @@ void worker_run(int worker_id)
     FCGX_InitRequest(&fr, 0, 0);
     struct db db = {0};
     db.conninfo = cfg.database_url;
+    /* Every statement a client can trigger has a time limit, answered 503 TIMEOUT. */
+    db.statement_timeout_ms = cfg.statement_timeout_ms;
     db_connect(&db, cfg.database_url); /* a failure is retried on the first request */
     arena *a = arena_new(64 * 1024);
     long served = 0;
     for (;;) {
         if (stop_requested && fr.ipcFd < 0)
             break; /* nothing in flight, no kept connection: done */
+        flush_when_idle(&fr, a, &db);
         int rc = FCGX_Accept_r(&fr);
         if (rc < 0) {
             if (!stop_requested)
@@ -317,6 +348,7 @@ void worker_run(int worker_id)
             stop_accepting();
         }
     }
+    flush_views(a, &db);
     FCGX_Free(&fr, 1);
     arena_free(a);
     db_close(&db);

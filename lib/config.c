@@ -47,6 +47,8 @@ static const struct setting settings[] = {
     CFG_S("GIGD_VIDEO_BASE_URL", video_base_url, "https://meet.jit.si/"),
     CFG_N("GIGD_MAX_REQUESTS", max_requests, "10000", 0, 100000000),
     CFG_N("GIGD_SHUTDOWN_TIMEOUT", shutdown_timeout, "10", 1, 3600),
+    CFG_N("GIGD_LISTEN_BACKLOG", listen_backlog, "64", 1, 4096),
+    CFG_N("GIGD_STATEMENT_TIMEOUT_MS", statement_timeout_ms, "2000", 0, 600000),
     CFG_N("GIGD_JSON_BODY_LIMIT", json_body_limit, "1048576", 1024, 64 * 1024 * 1024),
     CFG_N("GIGD_PASSWORD_WINDOW", password_window, "300", 1, 86400),
     CFG_N("GIGD_PASSWORD_USER_MAX", password_user_max, "10", 0, 1000000),
@@ -199,9 +201,13 @@ static int parse_num(struct load *L, const struct setting *s, const char *v, lon
 {
     long n;
     if (!v) {
-        n = sysconf(_SC_NPROCESSORS_ONLN); /* GIGD_WORKERS defaults to the core count */
+        /* GIGD_WORKERS defaults to 8 per core: workers mostly wait on PostgreSQL; one
+         * per core left the bench machine idle, 8 per core served most (README "Scaling
+         * workers", docs/benchmarks.md). */
+        n = sysconf(_SC_NPROCESSORS_ONLN);
         if (n < 1)
             n = 1;
+        n *= 8;
     } else {
         char *end;
         errno = 0;

@@ -25,6 +25,8 @@ struct config {
     long max_requests;            /* recycle a worker after this many requests; 0 = never */
     long shutdown_timeout;        /* seconds before QUIT escalates to KILL */
     long json_body_limit;         /* bytes */
+    long listen_backlog;          /* the FastCGI socket's accept queue: short, so overload fails fast */
+    long statement_timeout_ms;    /* every statement of a worker; 0 = none */
     /* Abuse limits (README "Abuse"): counts per window, 0 disables one. */
     long password_window;         /* seconds of the password-check windows */
     long password_user_max;       /* password checks per account per window */

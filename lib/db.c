@@ -28,6 +28,12 @@ int db_connect(struct db *db, const char *conninfo)
     PQsetNoticeReceiver(db->conn, notice_quiet, NULL);
     PGresult *r = PQexec(db->conn, "SET TIME ZONE 'UTC'");
     PQclear(r);
+    if (db->statement_timeout_ms > 0) {
+        /* A number, not input: no quoting concerns. */
+        char sql[64];
+        snprintf(sql, sizeof sql, "SET statement_timeout = %ld", db->statement_timeout_ms);
+        PQclear(PQexec(db->conn, sql));
+    }
     return 0;
 }
 
@@ -71,6 +77,8 @@ static enum result classify(struct gctx *g, const PGresult *r)
     g->constraint = cons ? arena_strdup(g->a, cons) : NULL;
     if (!st)
         return R_UNAVAILABLE;
+    if (state_is(st, SQLSTATE_QUERY_CANCELED))
+        return R_TIMEOUT;
     if (state_is(st, SQLSTATE_UNIQUE_VIOLATION) || state_is(st, SQLSTATE_EXCLUSION_VIOLATION))
         return R_CONFLICT;
     static const char *const invalid[] = {
@@ -109,6 +117,8 @@ static enum result ensure_prepared(struct gctx *g, struct stmt *s, bool *retryab
         PQclear(p);
         if (r == R_UNAVAILABLE || !conn_ok(db))
             return gctx_fail(g, R_UNAVAILABLE, r == R_UNAVAILABLE ? "Database unavailable" : "Internal error");
+        if (r == R_TIMEOUT) /* planning waits for locks too */
+            return gctx_fail(g, R_TIMEOUT, "The query took too long; narrow it and try again");
         return gctx_fail(g, R_ERR, "Internal error");
     }
     PQclear(p);
@@ -127,13 +137,14 @@ static enum result exec_failed(struct gctx *g, struct stmt *s, PGresult *r, bool
             *retryable = true;
         db->in_tx = false;
     }
-    if (cls == R_ERR || cls == R_UNAVAILABLE)
+    if (cls == R_ERR || cls == R_UNAVAILABLE || cls == R_TIMEOUT)
         log_error("db: %s failed: %s", s->name, PQresultErrorMessage(r));
     PQclear(r);
     switch (cls) {
     case R_CONFLICT: return gctx_fail(g, cls, "Conflict");
     case R_INVALID: return gctx_fail(g, cls, "Invalid value");
     case R_UNAVAILABLE: return gctx_fail(g, cls, "Database unavailable");
+    case R_TIMEOUT: return gctx_fail(g, cls, "The query took too long; narrow it and try again");
     default: return gctx_fail(g, R_ERR, "Internal error");
     }
 }

@@ -12,6 +12,7 @@ struct db {
     const char *conninfo;
     unsigned gen;       /* bumped on every (re)connect: statements prepared on older gens are stale */
     bool in_tx;
+    long statement_timeout_ms; /* set on every (re)connect when > 0 (workers) */
 };
 
 struct stmt {

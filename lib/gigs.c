@@ -1,6 +1,6 @@
 /* gigs.c — gig lifecycle, bookmarks and usage (search is gigs_search.c, recommendations
- * gigs_recommend.c). Reads render JSON in PostgreSQL (gig_json with the poster joined,
- * never N+1). Every change to `active` takes one unit of the monthly quota through
+ * gigs_recommend.c, view counting gigs_views.c). Reads render JSON in PostgreSQL (gig_json
+ * with the poster joined, never N+1) and never write. Every change to `active` takes one unit of the monthly quota through
  * post_usage_take() in the same transaction as the change, so a rollback returns it and
  * concurrent posts by one user cannot overshoot. */
 #include "gigs.h"
@@ -116,16 +116,28 @@ out:
     return db_finish(g, rc);
 }
 
-STMT(st_gig_view,
-     "WITH v AS (UPDATE gigs SET views_count = views_count + 1"
-     "           WHERE id = $1 AND (status <> 'draft' OR gig_manager(organization_id, poster_id, $2::uuid)) RETURNING *)"
-     " SELECT gig_json(ROW(v.*)::gigs, p) FROM v JOIN profiles p ON p.id = v.poster_id");
+/* A read only reads: the view is noted for the worker's next batched flush
+ * (gigs_views.c), not counted here. Column 1 says whether the caller manages the gig
+ * (its poster, or a member for an organization's job), whose own views do not count. */
+STMT(st_gig_get,
+     "SELECT gig_json(g, p), gig_manager(g.organization_id, g.poster_id, $2::uuid) IS TRUE"
+     " FROM gigs g JOIN profiles p ON p.id = g.poster_id"
+     " WHERE g.id = $1 AND (g.status <> 'draft' OR gig_manager(g.organization_id, g.poster_id, $2::uuid))");
 
-enum result gigs_get(struct gctx *g, const char *id, const char **json)
+enum result gigs_get(struct gctx *g, const char *id, const char *viewer, const char **json)
 {
     if (!market_id(id))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
-    return DB_ONE(g, json, "Gig not found", &st_gig_view, id, g->user_id);
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_gig_get, id, g->user_id);
+    if (rc)
+        return rc;
+    if (PQntuples(r) != 1)
+        return gctx_fail(g, R_NOTFOUND, "Gig not found");
+    *json = db_val(r, 0, 0);
+    if (!db_bool(r, 0, 1) && gigs_views_note(id, viewer))
+        gigs_views_flush(g); /* buffer full; a failed flush is logged, the read still succeeds */
+    return R_SUCCESS;
 }
 
 enum result gigs_update(struct gctx *g, const char *id, const cJSON *body, const char **json)

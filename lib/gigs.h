@@ -11,7 +11,7 @@
 /* Raw query-string values of GET /api/gigs (NULL = absent). */
 struct gig_query {
     const char *search, *category, *skills, *ai_tools, *budget_min, *budget_max, *location_type,
-        *posted_within, *sort, *page, *limit;
+        *posted_within, *sort, *page, *limit, *cursor;
 };
 
 /* ---- lifecycle (gigs.c) ---- */
@@ -24,8 +24,10 @@ enum result gigs_create(struct gctx *g, const cJSON *body, const char **json);
  * naming category_id). The caller has checked the membership. */
 enum result gigs_create_in(struct gctx *g, const cJSON *body, const char *org, const char *category,
                            const char **json);
-/* A gig with poster; drafts only for their poster (else R_NOTFOUND); counts a view. */
-enum result gigs_get(struct gctx *g, const char *id, const char **json);
+/* A gig with poster; drafts only for their poster (else R_NOTFOUND). Notes a view by
+ * viewer (an account or address key; the poster's own reads do not count) for the
+ * worker's next flush: the read itself writes nothing. */
+enum result gigs_get(struct gctx *g, const char *id, const char *viewer, const char **json);
 /* Partial GigInput by the poster → the updated Gig; others' gigs are R_NOTFOUND. */
 enum result gigs_update(struct gctx *g, const char *id, const cJSON *body, const char **json);
 /* gigs_update that also sets category_id (NULL: none) when set_category. Poster-only
@@ -48,6 +50,19 @@ enum result gigs_usage(struct gctx *g, const char **json);
 
 /* The accepted location_type values, NULL-terminated (GigInput and the search filter). */
 extern const char *const gigs_location_types[];
+
+/* ---- view counting (gigs_views.c) ---- */
+
+/* Views wait at most this long in a worker before they are flushed. */
+#define GIGS_VIEWS_FLUSH_MS 1000
+/* Buffers one view of gig_id by viewer (copied; repeats in the buffer are dropped).
+ * True when the buffer is full and the caller should flush now. */
+bool gigs_views_note(const char *gig_id, const char *viewer);
+/* Milliseconds until the buffered views are due (0: now), -1 when none are buffered. */
+int gigs_views_due_ms(void);
+/* Writes the buffered views in one statement and empties the buffer (a failed batch is
+ * logged and dropped). */
+enum result gigs_views_flush(struct gctx *g);
 
 /* ---- search (gigs_search.c) ---- */
 

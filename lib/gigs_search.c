@@ -10,6 +10,7 @@
 #include "market.h"
 #include "validate.h"
 #include "util.h"
+#include "buf.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,24 +28,41 @@ static const char *const search_conds[SF_N] = {
     [SF_POSTED] = "g.created_at >= now() - $%d::interval",
 };
 
+/* Counts are exact up to this many matches; beyond, total is this figure and
+ * total_is_estimate says so. It also bounds the sort of the few-matches plan. */
+#define COUNT_CAP 1000
+
+/* A keyset position: the last row of a page (cursor=, next_cursor). */
+struct keyset {
+    const char *budget;   /* coalesce(budget_max, -1) in minor units, for sort=budget */
+    const char *usec;     /* created_at in microseconds since the epoch */
+    const char *id;
+};
+
 /* The checked query: vals[i] is bound for each filter i set in mask. */
 struct search {
     struct paging pg;
     const char *vals[SF_N];
     unsigned mask;
     bool by_budget;
+    bool has_cursor;
+    struct keyset after;
     long long bmin, bmax;
     bool bad;   /* some parameter was refused (each named in g->fields) */
 };
 
-#define SEARCH_VARIANTS (1 << (SF_N + 1))
-static struct stmt search_stmts[SEARCH_VARIANTS];
+/* Statement variants: the filters present × sort × plan form (few matches: sort them
+ * all; many: walk the sort's index) × cursor. */
+enum { V_BUDGET = 1u << SF_N, V_FEW = 1u << (SF_N + 1), V_CURSOR = 1u << (SF_N + 2), V_N = 1u << (SF_N + 3) };
+static struct stmt page_stmts[V_N];
+static struct stmt count_stmts[1u << SF_N];
 
-/* " AND cond AND cond ..." of the filters in mask, their parameters numbered from $3. */
-static void search_where(unsigned mask, char *where, size_t size)
+/* "g.status = 'active' AND cond AND cond ..." of the filters in mask, their parameters
+ * numbered from first; returns the next free parameter number. */
+static int search_where(unsigned mask, int first, char *where, size_t size)
 {
     int n = snprintf(where, size, "g.status = 'active'");
-    int param = 3;
+    int param = first;
     for (int i = 0; i < SF_N; i++) {
         if (!(mask & (1u << i)))
             continue;
@@ -53,36 +71,13 @@ static void search_where(unsigned mask, char *where, size_t size)
         n += snprintf(where + n, size - (size_t)n, " AND %.*s%d%s", (int)(at - search_conds[i]), search_conds[i],
                       param++, at + 2);
     }
+    return param;
 }
 
-static struct stmt *search_stmt(unsigned mask, bool by_budget)
+static struct stmt *stmt_set(struct stmt *s, char *sql, const char *kind, unsigned key)
 {
-    unsigned key = mask | (by_budget ? 1u << SF_N : 0);
-    struct stmt *s = &search_stmts[key];
-    if (s->sql)
-        return s;
-    /* Built once per process from constant fragments; kept for the process's life. */
-    char where[1024];
-    search_where(mask, where, sizeof where);
-    const char *order = by_budget ? "g.budget_max DESC NULLS LAST, g.created_at DESC, g.id DESC"
-                                  : "g.created_at DESC, g.id DESC";
-    /* Unfiltered: the exact total comes from the per-status counters (sql/002). */
-    char count[1100];
-    if (mask)
-        snprintf(count, sizeof count, "SELECT count(*) FROM gigs g WHERE %s", where);
-    else
-        snprintf(count, sizeof count, "SELECT coalesce(sum(n), 0) FROM gig_counts WHERE status = 'active'");
-    char *sql = NULL;
-    if (asprintf(&sql,
-                 "SELECT (%s),"
-                 " (SELECT coalesce(json_agg(gig_json(s.g, p) ORDER BY s.rn), '[]')"
-                 "  FROM (SELECT x.g, row_number() OVER () AS rn"
-                 "        FROM (SELECT g FROM gigs g WHERE %s ORDER BY %s LIMIT $1::int OFFSET $2::int) x) s"
-                 "  JOIN profiles p ON p.id = (s.g).poster_id)",
-                 count, where, order) < 0)
-        return NULL;
     char *name = NULL;
-    if (asprintf(&name, "st_gig_search_%u", key) < 0) {
+    if (!sql || asprintf(&name, "st_gig_search_%s_%u", kind, key) < 0) {
         free(sql);
         return NULL;
     }
@@ -90,6 +85,72 @@ static struct stmt *search_stmt(unsigned mask, bool by_budget)
     s->sql = sql;
     s->prepared_gen = 0;
     return s;
+}
+
+/* The capped count of the filters in mask ($1...). Unfiltered: the exact total from the
+ * per-status counters (sql/002). Either way column 1 is the active total. */
+static struct stmt *count_stmt(unsigned mask)
+{
+    struct stmt *s = &count_stmts[mask];
+    if (s->sql)
+        return s;
+    char where[1024];
+    search_where(mask, 1, where, sizeof where);
+    const char *active = "(SELECT coalesce(sum(n), 0) FROM gig_counts WHERE status = 'active')";
+    char *sql = NULL;
+    int rc = mask ? asprintf(&sql, "SELECT (SELECT count(*) FROM (SELECT FROM gigs g WHERE %s LIMIT %d) c), %s",
+                             where, COUNT_CAP + 1, active)
+                  : asprintf(&sql, "SELECT %s, %s", active, active);
+    return stmt_set(s, rc < 0 ? NULL : sql, "count", mask);
+}
+
+/* The page: $1 rows (limit + 1, to learn hasMore), $2 offset, the filters from $3, then
+ * the cursor's key. Each row: the gig's JSON and its keyset position. */
+static struct stmt *page_stmt(unsigned key)
+{
+    struct stmt *s = &page_stmts[key];
+    if (s->sql)
+        return s;
+    /* Built once per process from constant fragments; kept for the process's life. */
+    char where[1200];
+    int next = search_where(key & (V_BUDGET - 1), 3, where, sizeof where);
+    bool budget = key & V_BUDGET;
+    if (key & V_CURSOR) {
+        size_t n = strlen(where);
+        if (budget)
+            snprintf(where + n, sizeof where - n,
+                     " AND (coalesce(g.budget_max, -1), g.created_at, g.id) < ($%d::bigint,"
+                     " 'epoch'::timestamptz + $%d::bigint * interval '1 microsecond', $%d::uuid)",
+                     next, next + 1, next + 2);
+        else
+            snprintf(where + n, sizeof where - n,
+                     " AND (g.created_at, g.id) < ('epoch'::timestamptz + $%d::bigint * interval '1 microsecond',"
+                     " $%d::uuid)", next, next + 1);
+    }
+    /* The walk orders by the table's columns (so the partial sort indexes of sql/009
+     * match), the few-matches form by the materialized row's fields. */
+    bool few = key & V_FEW;
+    const char *order = budget ? (few ? "coalesce((g).budget_max, -1) DESC, (g).created_at DESC, (g).id DESC"
+                                      : "coalesce(g.budget_max, -1) DESC, g.created_at DESC, g.id DESC")
+                               : (few ? "(g).created_at DESC, (g).id DESC" : "g.created_at DESC, g.id DESC");
+    const char *pos = budget ? "coalesce((x.g).budget_max, -1) || '.' || " : "";
+    /* Few matches: a materialized set (found through the GIN/btree indexes, at most
+     * COUNT_CAP rows) sorted for the page, so a rare word never walks the sort index
+     * over the whole table; many: the planner walks the sort's index until the page is full. */
+    char src[1400];
+    if (few)
+        snprintf(src, sizeof src, "(WITH m AS MATERIALIZED (SELECT g FROM gigs g WHERE %s) SELECT g FROM m", where);
+    else
+        snprintf(src, sizeof src, "(SELECT g FROM gigs g WHERE %s", where);
+    char *sql = NULL;
+    int rc = asprintf(&sql,
+                      "SELECT gig_json(x.g, p), %s((extract(epoch FROM (x.g).created_at) * 1000000)::bigint)"
+                      " || '.' || (x.g).id"
+                      " FROM (SELECT y.g, row_number() OVER () AS rn"
+                      "       FROM %s ORDER BY %s LIMIT $1::int OFFSET $2::int) y) x"
+                      " JOIN profiles p ON p.id = (x.g).poster_id ORDER BY x.rn",
+                      pos, src, order);
+    return stmt_set(s, rc < 0 ? NULL : sql, "page", key);
 }
 
 /* ---- the filters: each checks one raw value and records it, or names the field ---- */
@@ -209,6 +270,38 @@ static void take_sort(struct gctx *g, const char *s, struct search *q)
     }
 }
 
+/* One signed decimal of at most 19 characters (an int64 for PostgreSQL's ::bigint). */
+static bool key_number(const char *s)
+{
+    size_t n = strlen(s), i = s[0] == '-';
+    if (n == i || n > 19)
+        return false;
+    for (; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+/* cursor= is a next_cursor: "USEC.ID" for sort=newest, "BUDGET.USEC.ID" for sort=budget. */
+static void take_cursor(struct gctx *g, const char *s, struct search *q)
+{
+    char *copy = arena_strdup(g->a, s), *save = NULL;
+    char *part[4] = {0};
+    int n = 0;
+    for (char *t = strtok_r(copy, ".", &save); t && n < 4; t = strtok_r(NULL, ".", &save))
+        part[n++] = t;
+    int want = q->by_budget ? 3 : 2;
+    if (n != want || !validate_uuid(part[want - 1]) || !key_number(part[0]) || (want == 3 && !key_number(part[1]))) {
+        gctx_fail_field(g, "cursor", "must be a next_cursor of the same sort");
+        q->bad = true;
+        return;
+    }
+    q->has_cursor = true;
+    q->after.budget = want == 3 ? part[0] : NULL;
+    q->after.usec = part[want - 2];
+    q->after.id = part[want - 1];
+}
+
 /* Checks every parameter (so one answer names all the bad ones) into q. */
 static enum result search_parse(struct gctx *g, const struct gig_query *in, struct search *q)
 {
@@ -222,6 +315,10 @@ static enum result search_parse(struct gctx *g, const struct gig_query *in, stru
         take_posted_within(g, in->posted_within, q);
     if (in->sort)
         take_sort(g, in->sort, q);
+    if (in->cursor)
+        take_cursor(g, in->cursor, q);
+    if (q->has_cursor)
+        q->pg.offset_s = "0"; /* the cursor is the position; page is not used */
     return q->bad ? gctx_fail(g, R_INVALID, "Validation failed") : R_SUCCESS;
 }
 
@@ -251,26 +348,90 @@ enum result gigs_plan_settings(struct gctx *g)
     return R_SUCCESS;
 }
 
-/* Runs the statement for q's filters: limit, offset, then each present filter's value. */
+/* The filter values in mask order into params from index n; returns the new count. */
+static int filter_params(const struct search *q, const char **params, int n)
+{
+    for (int i = 0; i < SF_N; i++)
+        if (q->mask & (1u << i))
+            params[n++] = q->vals[i];
+    return n;
+}
+
+/* The page's plan from the capped count: sorting all matches costs about their number,
+ * walking the sort index about (offset + limit) × active / matches rows. Unfiltered
+ * searches always walk (every active gig matches). */
+static bool few_matches(const struct search *q, long long matches, long long active)
+{
+    if (!q->mask || matches > COUNT_CAP)
+        return false;
+    long long rows = q->has_cursor ? q->pg.limit : q->pg.page * q->pg.limit;
+    return matches * matches <= rows * (active > 0 ? active : 1);
+}
+
+/* The list envelope (lib/market.h's shape) with total_is_estimate and next_cursor. */
+static const char *envelope(struct gctx *g, const struct search *q, PGresult *r, long long total, bool estimate)
+{
+    int rows = PQntuples(r);
+    bool more = rows > q->pg.limit;
+    if (more)
+        rows = (int)q->pg.limit;
+    struct buf b;
+    buf_init(&b, g->a, 4096);
+    buf_puts(&b, "{\"data\":[");
+    for (int i = 0; i < rows; i++) {
+        if (i)
+            buf_putc(&b, ',');
+        buf_puts(&b, db_val(r, i, 0));
+    }
+    buf_printf(&b, "],\"total\":%lld,\"page\":", total);
+    if (q->has_cursor)
+        buf_puts(&b, "null");
+    else
+        buf_printf(&b, "%ld", q->pg.page);
+    buf_printf(&b, ",\"limit\":%ld,\"hasMore\":%s,\"total_is_estimate\":%s,\"next_cursor\":", q->pg.limit,
+               more ? "true" : "false", estimate ? "true" : "false");
+    if (more)
+        buf_json_str(&b, db_val(r, rows - 1, 1));
+    else
+        buf_puts(&b, "null");
+    buf_putc(&b, '}');
+    return b.p;
+}
+
+/* Runs the capped count, then the page statement it chooses: limit + 1, offset, each
+ * present filter's value, the cursor's key. */
 static enum result search_run(struct gctx *g, const struct search *q, const char **json)
 {
     enum result rc = gigs_plan_settings(g);
     if (rc)
         return rc;
-    struct stmt *s = search_stmt(q->mask, q->by_budget);
-    if (!s)
+    const char *params[2 + SF_N + 3];
+    struct stmt *cs = count_stmt(q->mask);
+    if (!cs)
         return gctx_fail(g, R_ERR, "Internal error");
-    const char *params[2 + SF_N];
-    int n = 0;
-    params[n++] = q->pg.limit_s;
-    params[n++] = q->pg.offset_s;
-    for (int i = 0; i < SF_N; i++)
-        if (q->mask & (1u << i))
-            params[n++] = q->vals[i];
-    PGresult *r;
-    if ((rc = db_run(g, s, &r, n, params)))
+    PGresult *cr, *pr;
+    if ((rc = db_run(g, cs, &cr, filter_params(q, params, 0), params)))
         return rc;
-    *json = market_paginated(g, &q->pg, db_val(r, 0, 1), db_ll(r, 0, 0));
+    long long matches = db_ll(cr, 0, 0), active = db_ll(cr, 0, 1);
+    unsigned key = q->mask | (q->by_budget ? V_BUDGET : 0) | (q->has_cursor ? V_CURSOR : 0) |
+                   (few_matches(q, matches, active) ? V_FEW : 0);
+    struct stmt *ps = page_stmt(key);
+    if (!ps)
+        return gctx_fail(g, R_ERR, "Internal error");
+    int n = 0;
+    params[n++] = arena_sprintf(g->a, "%ld", q->pg.limit + 1);
+    params[n++] = q->pg.offset_s;
+    n = filter_params(q, params, n);
+    if (q->has_cursor) {
+        if (q->by_budget)
+            params[n++] = q->after.budget;
+        params[n++] = q->after.usec;
+        params[n++] = q->after.id;
+    }
+    if ((rc = db_run(g, ps, &pr, n, params)))
+        return rc;
+    bool estimate = q->mask && matches > COUNT_CAP;
+    *json = envelope(g, q, pr, estimate ? COUNT_CAP : matches, estimate);
     return R_SUCCESS;
 }
 

@@ -11,6 +11,11 @@ bool market_paging(struct gctx *g, const char *page, const char *limit, struct p
     /* Both checked, so one answer names every bad parameter. */
     bool ok = validate_query_long(g, "page", page, 1, 1, MARKET_PAGE_MAX, &out->page) == R_SUCCESS;
     ok = validate_query_long(g, "limit", limit, MARKET_LIMIT_DEFAULT, 1, MARKET_LIMIT_MAX, &out->limit) == R_SUCCESS && ok;
+    if (ok && out->page * out->limit > MARKET_OFFSET_MAX) {
+        gctx_fail_field(g, "page", arena_sprintf(g->a, "page × limit must be at most %d (use cursor for deeper pages)",
+                                                 MARKET_OFFSET_MAX));
+        ok = false;
+    }
     out->limit_s = arena_sprintf(g->a, "%ld", out->limit);
     out->offset_s = arena_sprintf(g->a, "%ld", (out->page - 1) * out->limit);
     return ok;

@@ -7,15 +7,19 @@
 
 #define MARKET_LIMIT_DEFAULT 20
 #define MARKET_LIMIT_MAX 100
-#define MARKET_PAGE_MAX 100000
+/* Offsets are bounded: page × limit ≤ MARKET_OFFSET_MAX (deeper: a cursor, where the
+ * list has one), so no request makes PostgreSQL skip more rows than this. */
+#define MARKET_OFFSET_MAX 10000
+#define MARKET_PAGE_MAX MARKET_OFFSET_MAX
 
 struct paging {
     long page, limit;
     const char *limit_s, *offset_s;   /* SQL parameters, in g's arena */
 };
 
-/* Parses ?page= and ?limit= (NULL = default). On a bad value records a field error
- * named "page" or "limit" on g and returns false; the caller reports R_INVALID. */
+/* Parses ?page= and ?limit= (NULL = default). On a bad value, or page × limit over
+ * MARKET_OFFSET_MAX, records a field error named "page" or "limit" on g and returns
+ * false; the caller reports R_INVALID. */
 bool market_paging(struct gctx *g, const char *page, const char *limit, struct paging *out);
 /* Paging of the lists that were once unbounded (own gigs, saved gigs, own applications,
  * upcoming calls): they stay a JSON array (existing clients), now at most ?limit= rows

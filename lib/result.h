@@ -18,6 +18,7 @@ enum result {
     R_RATELIMITED,  /* 429 */
     R_UPSTREAM,     /* 502 UPSTREAM_ERROR: an outside service (Stripe) failed */
     R_UNAVAILABLE,  /* 503 */
+    R_TIMEOUT,      /* 503 TIMEOUT: a statement ran past statement_timeout */
 };
 
 #endif

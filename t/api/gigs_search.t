@@ -111,6 +111,43 @@ for my $page (1 .. 4) {
     $seen{ $d->{data}{data}[0]{id} }++;
 }
 is scalar keys %seen, 4, 'pages do not overlap or skip';
+is $d->{data}{total_is_estimate}, JSON::PP::false, 'a small total is exact (total_is_estimate false)';
+
+# bounded offsets: page × limit ≤ 10,000; deeper lists go by cursor
+($s, $d) = search('page=100&limit=100');
+is $s, 200, 'page 100 × limit 100 allowed';
+($s, $d) = search('page=10000&limit=1');
+is $s, 200, 'page 10000 × limit 1 allowed';
+for my $q ('page=101&limit=100', 'page=10001&limit=1', 'page=501') {
+    ($s, $d) = search($q);
+    is $s, 400, "$q → 400 (offset over 10,000)";
+    like $d->{fields}{page} // '', qr/10000/, "fields.page names the bound for $q";
+}
+for my $sort (qw(newest budget)) {
+    my @order = map { $_->{id} } @{ (search("sort=$sort&limit=20"))[1]{data}{data} };
+    my (@walk, $cursor, $pages);
+    ($s, $d) = search("sort=$sort&limit=1");
+    while (1) {
+        is $s, 200, "$sort cursor page " . ($pages // 0) . ' 200';
+        push @walk, map { $_->{id} } @{ $d->{data}{data} };
+        $cursor = $d->{data}{next_cursor};
+        last if !defined $cursor || ++$pages > 6;
+        is $d->{data}{hasMore}, JSON::PP::true, "$sort: a next_cursor means hasMore";
+        ($s, $d) = search("sort=$sort&limit=1&cursor=$cursor");
+        is $d->{data}{page}, undef, "$sort: a cursor page has no page number";
+    }
+    is_deeply \@walk, \@order, "$sort: the cursor walk gives the page order, nothing skipped or repeated";
+}
+($s, $d) = search('sort=newest&limit=2');
+my $c = $d->{data}{next_cursor};
+ok defined $c, 'next_cursor on a page with more';
+($s, $d) = search("sort=budget&cursor=$c");
+is $s, 400, 'a newest cursor under sort=budget → 400';
+ok $d->{fields}{cursor}, 'fields.cursor named';
+for my $bad ('x', '1.2', "1.2.3.$g{react}{id}", "abc.$g{react}{id}", "1.not-a-uuid", "1'%20OR%201=1.$g{react}{id}") {
+    ($s, $d) = search("cursor=$bad");
+    is $s, 400, "cursor=$bad → 400";
+}
 
 # invalid parameters name themselves
 for my $case (
