@@ -37,9 +37,8 @@ const struct route routes[] = {
     {"POST", "/api/conversations/:id/messages", h_conv_send, ROUTE_AUTH | ROUTE_JSON},
     {"POST", "/api/conversations/:id/read", h_conv_read, ROUTE_AUTH},
     {"POST", "/api/conversations/:id/typing", h_conv_typing, ROUTE_AUTH},
-    /* nchan_authorize_request subrequest (internal in nginx) and the X-Accel-Redirect
-     * entry of the per-user notification stream */
-    {"GET", "/api/realtime/authorize/conversations/:id", h_rt_authorize_conversation, ROUTE_QTOKEN},
+    /* the X-Accel-Redirect entries of the real-time streams (nginx logs them without the query) */
+    {"GET", "/api/realtime/conversations/:id", h_rt_conversation, ROUTE_QTOKEN},
     {"GET", "/api/realtime/notifications", h_rt_notifications, ROUTE_QTOKEN},
     {"POST", "/api/calls", h_calls_create, ROUTE_AUTH | ROUTE_JSON},
     {"GET", "/api/calls/upcoming", h_calls_upcoming, ROUTE_AUTH},

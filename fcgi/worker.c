@@ -134,12 +134,26 @@ enum result req_read_body(struct request *r, long limit)
     return R_SUCCESS;
 }
 
+/* application/json or application/<anything>+json, parameters (charset) allowed after ';'.
+ * Anything else (text/plain+json, application/jsonx, a "+json" in a parameter) is refused. */
+static bool json_media_type(const char *ct)
+{
+    static const char app[] = "application/";
+    if (strncasecmp(ct, app, sizeof app - 1))
+        return false;
+    const char *sub = ct + sizeof app - 1;
+    size_t n = strcspn(sub, "; \t");
+    if (n == 4 && !strncasecmp(sub, "json", 4))
+        return true;
+    return n > 5 && !strncasecmp(sub + n - 5, "+json", 5) && !memchr(sub, '/', n);
+}
+
 static bool json_content_type(struct request *r)
 {
     const char *ct = req_param(r, "CONTENT_TYPE");
     if (!ct || !*ct)
         return true; /* lenient: many clients omit it */
-    return !strncasecmp(ct, "application/json", 16) || (strstr(ct, "+json") != NULL);
+    return json_media_type(ct);
 }
 
 /* Step 1: the query string and the route (404 or 405 when none matches). */
@@ -241,6 +255,7 @@ static const char *serve(FCGX_Request *fr, arena *a, struct db *db)
     r.g.a = a;
     r.g.db = db;
     r.method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
+    r.g.client_addr = FCGX_GetParam("REMOTE_ADDR", fr->envp);
     r.path = FCGX_GetParam("GIGD_PATH", fr->envp);
     if (!r.path)
         r.path = FCGX_GetParam("DOCUMENT_URI", fr->envp);
