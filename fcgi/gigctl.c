@@ -306,6 +306,25 @@ static int cmd_routes(void)
     return 0;
 }
 
+/* The migrations `make install` put beside this binary (PREFIX/bin/gigctl →
+ * PREFIX/share/gigd/sql), so an installed gigctl migrates with no argument; "sql"
+ * (the source tree's, relative to the working directory) when there is none. */
+static const char *installed_sql_dir(char *buf, size_t len)
+{
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return "sql";
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    int w = snprintf(buf, len, "%s/../share/gigd/sql", exe);
+    if (w < 0 || (size_t)w >= len || access(buf, R_OK | X_OK) != 0)
+        return "sql";
+    return buf;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -319,8 +338,9 @@ int main(int argc, char **argv)
         return 1;
     const char *cmd = argv[1];
     if (!strcmp(cmd, "migrate")) {
+        char installed[1100];
         const char *dir = argc > 2 ? argv[2] : getenv("GIGD_SQL_DIR");
-        return cmd_migrate(dir ? dir : "sql");
+        return cmd_migrate(dir ? dir : installed_sql_dir(installed, sizeof installed));
     }
     if (!strcmp(cmd, "deliver"))
         return cmd_deliver(argc > 2 && !strcmp(argv[2], "--once"));

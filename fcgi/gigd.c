@@ -9,7 +9,9 @@
 #include <sodium.h>
 #include <errno.h>
 #include <fcgiapp.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +90,40 @@ static int open_listener(void)
     return 0;
 }
 
+/* Started by root (make run, tests): a worker never serves requests as root. It becomes
+ * GIGD_USER (uid, gid and that account's groups only) before touching a request; under
+ * systemd the unit's User= already did this and nothing happens here. The listening
+ * socket is inherited, so the worker needs no right to it. */
+static int drop_privileges(void)
+{
+    if (geteuid() != 0)
+        return 0;
+    const struct passwd *pw = getpwnam(cfg.user);
+    if (!pw || pw->pw_uid == 0) {
+        log_error("running as root: GIGD_USER '%s' is %s", cfg.user, pw ? "root itself" : "not an account");
+        return -1;
+    }
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0 ||
+        setuid(0) == 0) {
+        log_error("cannot become %s: %s", cfg.user, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* At start, as root, the account must exist: better no service than workers as root. */
+static int check_user(void)
+{
+    if (geteuid() != 0)
+        return 0;
+    const struct passwd *pw = getpwnam(cfg.user);
+    if (pw && pw->pw_uid != 0)
+        return 0;
+    fprintf(stderr, "gigd: started as root, but GIGD_USER '%s' is %s (workers never run as root)\n", cfg.user,
+            pw ? "root" : "not an account");
+    return -1;
+}
+
 static int spawn(int idx)
 {
     pid_t pid = fork();
@@ -95,8 +131,11 @@ static int spawn(int idx)
         log_error("fork: %s", strerror(errno));
         return -1;
     }
-    if (pid == 0)
+    if (pid == 0) {
+        if (drop_privileges() < 0)
+            _exit(1);
         worker_run(idx); /* never returns */
+    }
     slots[idx].pid = pid;
     slots[idx].gen = generation;
     slots[idx].started = time(NULL);
@@ -239,7 +278,7 @@ static int start_master(void)
         fprintf(stderr, "gigd: library initialisation failed\n");
         return 1;
     }
-    if (open_listener() < 0)
+    if (check_user() < 0 || open_listener() < 0)
         return 1;
     write_pidfile();
     return -1;

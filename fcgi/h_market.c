@@ -53,8 +53,14 @@ static const char *viewer_key(struct request *r)
 void h_gigs_get(struct request *r) { RENDER(r, 200, gigs_get(&r->g, req_arg(r, 0), viewer_key(r), RENDER_OUT)); }
 void h_gigs_update(struct request *r) { RENDER(r, 200, gigs_update(&r->g, req_arg(r, 0), r->json, RENDER_OUT)); }
 void h_gigs_status(struct request *r) { RENDER(r, 200, gigs_set_status(&r->g, req_arg(r, 0), r->json, RENDER_OUT)); }
-void h_gigs_mine(struct request *r) { RENDER(r, 200, gigs_mine(&r->g, RENDER_OUT)); }
-void h_gigs_saved(struct request *r) { RENDER(r, 200, gigs_saved(&r->g, RENDER_OUT)); }
+void h_gigs_mine(struct request *r)
+{
+    RENDER(r, 200, gigs_mine(&r->g, req_query(r, "page"), req_query(r, "limit"), RENDER_OUT));
+}
+void h_gigs_saved(struct request *r)
+{
+    RENDER(r, 200, gigs_saved(&r->g, req_query(r, "page"), req_query(r, "limit"), RENDER_OUT));
+}
 void h_subscription_usage(struct request *r) { RENDER(r, 200, gigs_usage(&r->g, RENDER_OUT)); }
 
 void h_gigs_recommended(struct request *r)
@@ -79,7 +85,11 @@ void h_gigs_unsave(struct request *r)
 
 void h_apps_create(struct request *r) { RENDER(r, 201, applications_create(&r->g, r->json, RENDER_OUT)); }
 void h_apps_withdraw(struct request *r) { RENDER(r, 200, applications_withdraw(&r->g, req_arg(r, 0), RENDER_OUT)); }
-void h_apps_mine(struct request *r) { RENDER(r, 200, applications_mine(&r->g, req_query(r, "status"), RENDER_OUT)); }
+void h_apps_mine(struct request *r)
+{
+    RENDER(r, 200,
+           applications_mine(&r->g, req_query(r, "status"), req_query(r, "page"), req_query(r, "limit"), RENDER_OUT));
+}
 
 void h_apps_for_gig(struct request *r)
 {

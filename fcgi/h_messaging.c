@@ -55,31 +55,40 @@ static bool foreign_origin(struct request *r)
     return !config_is_public_origin(origin, strlen(origin));
 }
 
-/* nchan_authorize_request: 200 lets nchan subscribe the caller, anything else refuses. */
-void h_rt_authorize_conversation(struct request *r)
+/* Both streams: gigd authorizes, then nginx follows X-Accel-Redirect to an internal
+ * nchan location (the original request, WebSocket upgrade included), which subscribes
+ * to the channel multiplexed with the session's own: revoking the session deletes that
+ * channel (lib/auth.c), and nchan ends the stream. */
+static void subscribe(struct request *r, const char *kind, const char *id)
+{
+    respond_header(r, "X-Accel-Redirect",
+                   arena_sprintf(r->a, "/_realtime/%s/%s/%s", kind, id, r->g.session_id));
+    respond_ok(r);
+}
+
+void h_rt_conversation(struct request *r)
 {
     if (foreign_origin(r)) {
         respond_fail(r, R_FORBIDDEN, "Cross-site subscription refused");
         return;
     }
     enum result rc = messaging_check_participant(&r->g, req_arg(r, 0));
-    /* nchan treats every non-200 as a refusal; 403 is the status it passes on. */
     if (rc == R_NOTFOUND)
         respond_fail(r, R_FORBIDDEN, "Not a participant of this conversation");
+    else if (rc)
+        respond_error(r);
     else
-        respond_result(r, rc, 200, NULL);
+        subscribe(r, "conversations", req_arg(r, 0));
 }
 
-/* The user's own channel: nginx follows X-Accel-Redirect to the internal nchan
- * subscriber location, keeping the original request (WebSocket upgrade included). */
+/* The user's own channel. */
 void h_rt_notifications(struct request *r)
 {
     if (foreign_origin(r)) {
         respond_fail(r, R_FORBIDDEN, "Cross-site subscription refused");
         return;
     }
-    respond_header(r, "X-Accel-Redirect", arena_sprintf(r->a, "/_realtime/notifications/%s", r->g.user_id));
-    respond_ok(r);
+    subscribe(r, "notifications", r->g.user_id);
 }
 
 void h_calls_create(struct request *r)
@@ -89,7 +98,7 @@ void h_calls_create(struct request *r)
 
 void h_calls_upcoming(struct request *r)
 {
-    RENDER(r, 200, calls_upcoming(&r->g, RENDER_OUT));
+    RENDER(r, 200, calls_upcoming(&r->g, req_query(r, "page"), req_query(r, "limit"), RENDER_OUT));
 }
 
 void h_calls_history(struct request *r)

@@ -11,7 +11,7 @@ void h_conv_messages(struct request *r);
 void h_conv_send(struct request *r);
 void h_conv_read(struct request *r);
 void h_conv_typing(struct request *r);
-void h_rt_authorize_conversation(struct request *r);
+void h_rt_conversation(struct request *r);
 void h_rt_notifications(struct request *r);
 void h_calls_create(struct request *r);
 void h_calls_upcoming(struct request *r);

@@ -14,7 +14,12 @@ void h_healthz(struct request *r)
         respond_fail(r, R_UNAVAILABLE, "Database unreachable");
         return;
     }
-    respond_data(r, 200, "{\"status\":\"ok\"}");
+    /* A down read replica degrades but does not fail: reads fall back to the primary. */
+    switch (db_read_ping()) {
+    case 1: respond_data(r, 200, "{\"status\":\"ok\",\"primary\":\"ok\",\"replica\":\"ok\"}"); break;
+    case 0: respond_data(r, 200, "{\"status\":\"degraded\",\"primary\":\"ok\",\"replica\":\"down\"}"); break;
+    default: respond_data(r, 200, "{\"status\":\"ok\"}");
+    }
 }
 
 /* Bearer $GIGD_CRON_SECRET, compared in constant time; an unset secret refuses all. */

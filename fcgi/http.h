@@ -20,6 +20,7 @@ struct request {
     arena *a;
     struct gctx g;
     const char *method, *path, *query, *request_id;
+    const char *route;          /* the matched route's pattern (logs), or NULL */
     const char *params[ROUTER_MAX_PARAMS];
     int nparams;
     struct kv *qs;

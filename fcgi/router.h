@@ -14,6 +14,9 @@ enum route_flags {
     ROUTE_JSON = 1 << 2,       /* body is a JSON object, parsed before the handler runs */
     ROUTE_QTOKEN = 1 << 3,     /* ?access_token= is accepted (EventSource cannot set headers) */
     ROUTE_UPLOAD = 1 << 4,     /* raw body up to the route's own limit, read by the handler */
+    /* A public read served by the read replica: a session is used when present and a
+     * replica is configured, so the caller reads their own writes (ROUTE_PUBLIC otherwise). */
+    ROUTE_READ = 1 << 5,
 };
 
 struct route {

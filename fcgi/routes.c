@@ -37,9 +37,8 @@ const struct route routes[] = {
     {"POST", "/api/conversations/:id/messages", h_conv_send, ROUTE_AUTH | ROUTE_JSON},
     {"POST", "/api/conversations/:id/read", h_conv_read, ROUTE_AUTH},
     {"POST", "/api/conversations/:id/typing", h_conv_typing, ROUTE_AUTH},
-    /* nchan_authorize_request subrequest (internal in nginx) and the X-Accel-Redirect
-     * entry of the per-user notification stream */
-    {"GET", "/api/realtime/authorize/conversations/:id", h_rt_authorize_conversation, ROUTE_QTOKEN},
+    /* the X-Accel-Redirect entries of the real-time streams (nginx logs them without the query) */
+    {"GET", "/api/realtime/conversations/:id", h_rt_conversation, ROUTE_QTOKEN},
     {"GET", "/api/realtime/notifications", h_rt_notifications, ROUTE_QTOKEN},
     {"POST", "/api/calls", h_calls_create, ROUTE_AUTH | ROUTE_JSON},
     {"GET", "/api/calls/upcoming", h_calls_upcoming, ROUTE_AUTH},
@@ -51,7 +50,7 @@ const struct route routes[] = {
     {"GET", "/api/attachments/:id", h_attachments_get, ROUTE_AUTH},
 
     /* profiles */
-    {"GET", "/api/profiles/:username", h_profile_public, ROUTE_PUBLIC},
+    {"GET", "/api/profiles/:username", h_profile_public, ROUTE_READ},
     {"GET", "/api/profile", h_profile_get, ROUTE_AUTH},
     {"PATCH", "/api/profile", h_profile_update, ROUTE_AUTH | ROUTE_JSON},
     {"PUT", "/api/profile/availability", h_profile_availability, ROUTE_AUTH | ROUTE_JSON},
@@ -80,7 +79,7 @@ const struct route routes[] = {
     {"POST", "/api/cron/urgent-gigs/:job", h_cron_urgent, ROUTE_PUBLIC},
 
     /* gigs */
-    {"GET", "/api/gigs", h_gigs_search, ROUTE_PUBLIC},
+    {"GET", "/api/gigs", h_gigs_search, ROUTE_READ},
     {"POST", "/api/gigs", h_gigs_create, ROUTE_AUTH | ROUTE_JSON},
     {"GET", "/api/gigs/:id", h_gigs_get, ROUTE_OPTAUTH},
     {"PATCH", "/api/gigs/:id", h_gigs_update, ROUTE_AUTH | ROUTE_JSON},
@@ -105,8 +104,8 @@ const struct route routes[] = {
 
     /* reviews */
     {"POST", "/api/reviews", h_reviews_create, ROUTE_AUTH | ROUTE_JSON},
-    {"GET", "/api/users/:id/reviews", h_reviews_user, ROUTE_PUBLIC},
-    {"GET", "/api/users/:id/rating", h_reviews_rating, ROUTE_PUBLIC},
+    {"GET", "/api/users/:id/reviews", h_reviews_user, ROUTE_READ},
+    {"GET", "/api/users/:id/rating", h_reviews_rating, ROUTE_READ},
 
     /* notifications */
     {"GET", "/api/notifications", h_notifications_list, ROUTE_AUTH},

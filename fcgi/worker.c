@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_requested;
@@ -133,12 +134,26 @@ enum result req_read_body(struct request *r, long limit)
     return R_SUCCESS;
 }
 
+/* application/json or application/<anything>+json, parameters (charset) allowed after ';'.
+ * Anything else (text/plain+json, application/jsonx, a "+json" in a parameter) is refused. */
+static bool json_media_type(const char *ct)
+{
+    static const char app[] = "application/";
+    if (strncasecmp(ct, app, sizeof app - 1))
+        return false;
+    const char *sub = ct + sizeof app - 1;
+    size_t n = strcspn(sub, "; \t");
+    if (n == 4 && !strncasecmp(sub, "json", 4))
+        return true;
+    return n > 5 && !strncasecmp(sub + n - 5, "+json", 5) && !memchr(sub, '/', n);
+}
+
 static bool json_content_type(struct request *r)
 {
     const char *ct = req_param(r, "CONTENT_TYPE");
     if (!ct || !*ct)
         return true; /* lenient: many clients omit it */
-    return !strncasecmp(ct, "application/json", 16) || (strstr(ct, "+json") != NULL);
+    return json_media_type(ct);
 }
 
 /* Step 1: the query string and the route (404 or 405 when none matches). */
@@ -155,6 +170,7 @@ static enum result match_route(struct request *r, const struct route **rt)
     if (!*rt)
         return path_known ? gctx_fail(&r->g, R_METHOD, "Method not allowed") : gctx_fail(&r->g, R_NOTFOUND, "Not found");
     memcpy(r->params, params, sizeof params);
+    r->route = (*rt)->pattern;
     return R_SUCCESS;
 }
 
@@ -162,6 +178,8 @@ static enum result match_route(struct request *r, const struct route **rt)
  * a database failure while checking it is not. */
 static enum result authenticate(struct request *r, unsigned flags)
 {
+    if ((flags & ROUTE_READ) && cfg.database_read_url[0])
+        flags |= ROUTE_OPTAUTH;
     if (!(flags & (ROUTE_AUTH | ROUTE_OPTAUTH | ROUTE_QTOKEN)))
         return R_SUCCESS;
     find_token(r, flags);
@@ -237,6 +255,7 @@ static const char *serve(FCGX_Request *fr, arena *a, struct db *db)
     r.g.a = a;
     r.g.db = db;
     r.method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
+    r.g.client_addr = FCGX_GetParam("REMOTE_ADDR", fr->envp);
     r.path = FCGX_GetParam("GIGD_PATH", fr->envp);
     if (!r.path)
         r.path = FCGX_GetParam("DOCUMENT_URI", fr->envp);
@@ -247,12 +266,15 @@ static const char *serve(FCGX_Request *fr, arena *a, struct db *db)
     if (!r.path)
         r.path = "/";
     log_set_request(r.request_id);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     buf_init(&r.headers, a, 256);
     buf_init(&r.out, a, 4096);
     worker_dispatch(&r);
     respond_flush(&r);
-    if (r.status >= 500)
-        log_error("%s %s -> %d", r.method, r.path, r.status);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    log_request(r.method, r.path, r.route, r.status,
+                (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, r.g.user_id);
     log_set_request(NULL);
     return r.g.events;
 }

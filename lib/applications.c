@@ -3,7 +3,9 @@
  * (UPDATE ... SET applications_count = applications_count ± 1) in the transaction that
  * inserts or withdraws, so concurrent applicants cannot lose an increment. */
 #include "applications.h"
+#include "config.h"
 #include "db.h"
+#include "ratelimit.h"
 #include "market.h"
 #include "validate.h"
 #include "sql_applications.h"
@@ -57,7 +59,9 @@ enum result applications_create(struct gctx *g, const cJSON *body, const char **
     enum result rc = validate(g, body, app_fields, v);
     if (rc || (rc = db_begin(g)))
         return rc;
-    if ((rc = apply_locked(g, v, json)))
+    /* seed 000: 50 applications per 24 h (GIGD_QUOTA_APPLICATIONS); undone with a failed apply */
+    if ((rc = ratelimit_quota(g, "apply", g->user_id, cfg.quota_applications, 86400)) ||
+        (rc = apply_locked(g, v, json)))
         goto out;
 out:
     return db_finish(g, rc);
@@ -115,15 +119,20 @@ static enum result status_param(struct gctx *g, const char *status)
 STMT(st_apps_mine,
      "SELECT coalesce(json_agg(application_json(a) || jsonb_build_object('gig', gig_json(g, p))"
      "                         ORDER BY a.created_at DESC, a.id), '[]')"
-     " FROM applications a JOIN gigs g ON g.id = a.gig_id JOIN profiles p ON p.id = g.poster_id"
-     " WHERE a.applicant_id = $1 AND ($2::text IS NULL OR a.status = $2)");
+     " FROM (SELECT * FROM applications WHERE applicant_id = $1 AND ($2::text IS NULL OR status = $2)"
+     "       ORDER BY created_at DESC, id LIMIT $3 OFFSET $4) a"
+     " JOIN gigs g ON g.id = a.gig_id JOIN profiles p ON p.id = g.poster_id");
 
-enum result applications_mine(struct gctx *g, const char *status, const char **json)
+enum result applications_mine(struct gctx *g, const char *status, const char *page, const char *limit,
+                              const char **json)
 {
+    struct paging pg;
     enum result rc = status_param(g, status);
+    if (!market_array_paging(g, page, limit, &pg))
+        rc = gctx_fail(g, R_INVALID, "Validation failed");
     if (rc)
         return rc;
-    return DB_ONE(g, json, NULL, &st_apps_mine, g->user_id, status);
+    return DB_ONE(g, json, NULL, &st_apps_mine, g->user_id, status, pg.limit_s, pg.offset_s);
 }
 
 STMT(st_apps_for_gig,

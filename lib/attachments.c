@@ -8,6 +8,7 @@
 #include "db.h"
 #include "log.h"
 #include "mpstream.h"
+#include "ratelimit.h"
 #include "validate.h"
 #include <ctype.h>
 #include <errno.h>
@@ -215,6 +216,12 @@ enum result attachments_upload(struct gctx *g, const char *content_type, long co
         return gctx_fail(g, R_UNSUPPORTED, "Content-Type must be multipart/form-data with a boundary");
     if (content_length > ATTACHMENTS_MAX_SIZE + 1024 * 1024) /* room for the multipart framing */
         return gctx_fail(g, R_TOOLARGE, TOO_LARGE);
+    /* Per-user daily quotas, counted before the body is read: files, and bytes as declared
+     * (the framing included; an upload that fails later still counts, as the bytes came). */
+    enum result qr = ratelimit_quota(g, "upl-files", g->user_id, cfg.quota_uploads, 86400);
+    if (qr || (qr = ratelimit_hit(g, arena_sprintf(g->a, "upl-bytes:%s", g->user_id), content_length > 0 ? content_length : 0,
+                                  cfg.quota_upload_bytes, 86400, "Daily upload quota reached, try again later")))
+        return qr;
     unsigned char raw[32];
     char key[65];
     randombytes_buf(raw, sizeof raw);
@@ -227,6 +234,20 @@ enum result attachments_upload(struct gctx *g, const char *content_type, long co
     if (rc && u.created)
         unlink(u.path); /* the file is kept only when its row is */
     return rc;
+}
+
+/* Types a browser shows without running anything. Every other one (HTML, SVG, XML,
+ * scripts) is served as application/octet-stream, so an attachment can never run as a
+ * page of our origin (nginx adds nosniff). */
+static const char *served_type(const char *type)
+{
+    static const char *const passive_prefixes[] = {"image/png", "image/jpeg", "image/gif", "image/webp", "audio/",
+                                                   "video/", "text/plain", "text/csv", "application/pdf",
+                                                   "application/zip"};
+    for (size_t i = 0; i < ARRAY_SIZE(passive_prefixes); i++)
+        if (!strncmp(type, passive_prefixes[i], strlen(passive_prefixes[i])))
+            return type;
+    return "application/octet-stream";
 }
 
 STMT(st_att_get,
@@ -245,7 +266,7 @@ enum result attachments_get(struct gctx *g, const char *id, struct attachments_f
     if (PQntuples(r) != 1)
         return gctx_fail(g, R_NOTFOUND, "Attachment not found");
     out->storage_key = db_val(r, 0, 0);
-    out->type = db_val(r, 0, 1);
+    out->type = served_type(db_val(r, 0, 1));
     out->name = db_val(r, 0, 2);
     return R_SUCCESS;
 }

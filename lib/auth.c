@@ -6,6 +6,8 @@
 #include "db.h"
 #include "log.h"
 #include "mail.h"
+#include "ratelimit.h"
+#include "realtime.h"
 #include "validate.h"
 #include <ctype.h>
 #include <sodium.h>
@@ -62,23 +64,103 @@ const char *auth_token_hash_hex(arena *a, const char *token)
     return hex;
 }
 
+/* With GIGD_PASSWORD_CONCURRENCY = N > 0, at most N Argon2id computations run at once
+ * over every worker (and host) on the database: one of N session advisory locks (class
+ * 7340) is held while hashing, and with every slot busy the call is refused at once (429,
+ * Retry-After 1) instead of queueing, so the rest of the pool keeps serving. Off by
+ * default (0): legitimate bursts of sign-ups would be refused too; an operator under a
+ * spread-out attack turns it on (README "Abuse resistance"). */
+STMT(st_auth_slot_take, "SELECT s FROM generate_series(1, $1::int) s WHERE pg_try_advisory_lock(7340, s) LIMIT 1");
+STMT(st_auth_slot_give, "SELECT pg_advisory_unlock(7340, $1::int)");
+
+static enum result slot_take(struct gctx *g, const char **slot)
+{
+    *slot = NULL;
+    if (cfg.password_concurrency <= 0)
+        return R_SUCCESS;
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_auth_slot_take, arena_sprintf(g->a, "%ld", cfg.password_concurrency));
+    if (rc)
+        return rc;
+    if (PQntuples(r) != 1) {
+        g->retry_after = "1";
+        return gctx_fail(g, R_RATELIMITED, "Too many password checks in progress; try again in a moment");
+    }
+    *slot = arena_strdup(g->a, db_val(r, 0, 0));
+    return R_SUCCESS;
+}
+
+static void slot_give(struct gctx *g, const char *slot)
+{
+    PGresult *r;
+    if (slot && DB_RUN(g, &r, &st_auth_slot_give, slot))
+        log_warn("auth: password slot %s not released (the connection's end releases it)", slot);
+}
+
 static enum result hash_password(struct gctx *g, const char *pw, char out[crypto_pwhash_STRBYTES])
 {
-    if (crypto_pwhash_str(out, pw, strlen(pw), PW_OPS, PW_MEM) != 0) {
+    const char *slot;
+    enum result rc = slot_take(g, &slot);
+    if (rc)
+        return rc;
+    int failed = crypto_pwhash_str(out, pw, strlen(pw), PW_OPS, PW_MEM);
+    slot_give(g, slot);
+    if (failed) {
         log_error("auth: crypto_pwhash_str failed (out of memory?)");
         return gctx_fail(g, R_ERR, "Internal error");
     }
     return R_SUCCESS;
 }
 
+/* *ok: pw matches the stored hash (the check holds a slot, as hashing does). */
+static enum result check_password(struct gctx *g, const char *stored, const char *pw, bool *ok)
+{
+    const char *slot;
+    enum result rc = slot_take(g, &slot);
+    if (rc)
+        return rc;
+    *ok = crypto_pwhash_str_verify(stored, pw, strlen(pw)) == 0;
+    slot_give(g, slot);
+    return R_SUCCESS;
+}
+
 /* Spends the same time as a real verification so unknown emails are not told apart. */
-static void burn_verify(const char *pw)
+static enum result burn_verify(struct gctx *g, const char *pw)
 {
     static char dummy[crypto_pwhash_STRBYTES];
     if (!dummy[0] && crypto_pwhash_str(dummy, "not-a-real-password", 19, PW_OPS, PW_MEM) != 0)
-        return;
-    if (crypto_pwhash_str_verify(dummy, pw, strlen(pw)) == 0)
+        return R_SUCCESS;
+    bool ok;
+    enum result rc = check_password(g, dummy, pw, &ok);
+    if (!rc && ok)
         log_warn("auth: dummy hash matched");
+    return rc;
+}
+
+/* Argon2id spends 64 MiB and ~180 ms per call, so a client looping on a password route
+ * could keep workers busy for everyone: every hashing or check is counted first, per
+ * client address and, when an account is named, per account (a refused attempt counts
+ * too, and the check itself never runs). */
+static enum result throttle_password(struct gctx *g, const char *account)
+{
+    static const char *msg = "Too many password attempts; try again later";
+    enum result rc;
+    if (g->client_addr && *g->client_addr &&
+        (rc = ratelimit_hit(g, arena_sprintf(g->a, "pw-addr:%s", g->client_addr), 1, cfg.password_addr_max,
+                            cfg.password_window, msg)))
+        return rc;
+    if (account && (rc = ratelimit_hit(g, arena_sprintf(g->a, "pw-user:%s", account), 1, cfg.password_user_max,
+                                       cfg.password_window, msg)))
+        return rc;
+    return R_SUCCESS;
+}
+
+/* Ends the real-time streams of the sessions in column 0 of r (after the revocation
+ * committed): nchan drops the subscribers of each session's channel. */
+static void close_streams(struct gctx *g, PGresult *r)
+{
+    for (int i = 0; i < PQntuples(r); i++)
+        realtime_close_session(g->a, db_val(r, i, 0));
 }
 
 static const struct vfield signup_fields[] = {
@@ -104,7 +186,7 @@ enum result auth_signup(struct gctx *g, const cJSON *body, struct auth_grant *ou
     if (rc)
         return rc;
     char hash[crypto_pwhash_STRBYTES];
-    if ((rc = hash_password(g, v[1].s, hash)))
+    if ((rc = throttle_password(g, NULL)) || (rc = hash_password(g, v[1].s, hash)))
         return rc;
     const char *token = auth_new_token(g->a);
     rc = DB_ONE(g, &out->json, NULL, &st_auth_signup, lower(g->a, v[0].s), hash, lower(g->a, v[2].s), v[3].text,
@@ -151,13 +233,17 @@ enum result auth_signin(struct gctx *g, const cJSON *body, struct auth_grant *ou
     if ((rc = DB_RUN(g, &r, &st_auth_user_by_email, lower(g->a, v[0].s))))
         return rc;
     static const char *bad = "Invalid email or password";
-    if (PQntuples(r) == 0) {
-        burn_verify(v[1].s);
-        return gctx_fail(g, R_UNAUTHORIZED, bad);
-    }
+    /* An unknown address is throttled by its name, so it answers exactly as a known one. */
+    if ((rc = throttle_password(g, PQntuples(r) ? db_val(r, 0, 0) : lower(g->a, v[0].s))))
+        return rc;
+    if (PQntuples(r) == 0)
+        return (rc = burn_verify(g, v[1].s)) ? rc : gctx_fail(g, R_UNAUTHORIZED, bad);
     const char *uid = db_val(r, 0, 0);
     const char *stored = db_val(r, 0, 1);
-    if (crypto_pwhash_str_verify(stored, v[1].s, strlen(v[1].s)) != 0)
+    bool ok;
+    if ((rc = check_password(g, stored, v[1].s, &ok)))
+        return rc;
+    if (!ok)
         return gctx_fail(g, R_UNAUTHORIZED, bad);
     if (crypto_pwhash_str_needs_rehash(stored, PW_OPS, PW_MEM) != 0)
         rehash(g, uid, v[1].s);
@@ -196,12 +282,16 @@ enum result auth_session_verify(struct gctx *g, const char *token)
     return R_SUCCESS;
 }
 
-STMT(st_auth_signout, "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL");
+STMT(st_auth_signout, "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id");
 
 enum result auth_signout(struct gctx *g)
 {
     PGresult *r;
-    return DB_RUN(g, &r, &st_auth_signout, g->session_id);
+    enum result rc = DB_RUN(g, &r, &st_auth_signout, g->session_id);
+    if (rc)
+        return rc;
+    close_streams(g, r);
+    return R_SUCCESS;
 }
 
 STMT(st_auth_session,
@@ -220,9 +310,14 @@ static const struct vfield reset_fields[] = {
     {.name = "email", .type = V_EMAIL, .required = true, .max = 254},
 };
 
+/* A new link retires every earlier unused one; none is made (nor mailed) while the
+ * account had one within the last $3 seconds, so nobody can flood a mailbox. */
 STMT(st_auth_reset_create,
-     "INSERT INTO password_resets (user_id, token_hash, expires_at)"
-     " SELECT id, decode($2, 'hex'), now() + interval '1 hour' FROM users WHERE email = $1 RETURNING user_id");
+     "WITH u AS (SELECT id FROM users WHERE email = $1 AND NOT EXISTS (SELECT 1 FROM password_resets r"
+     "           WHERE r.user_id = users.id AND r.created_at > now() - make_interval(secs => $3::int))),"
+     " old AS (UPDATE password_resets SET used_at = now() WHERE used_at IS NULL AND user_id IN (SELECT id FROM u))"
+     " INSERT INTO password_resets (user_id, token_hash, expires_at)"
+     " SELECT id, decode($2, 'hex'), now() + interval '1 hour' FROM u RETURNING user_id");
 
 /* Queues the reset mail (inside the caller's transaction, so it goes only with the token). */
 static enum result mail_reset_link(struct gctx *g, const char *email, const char *token)
@@ -246,9 +341,11 @@ enum result auth_reset_request(struct gctx *g, const cJSON *body)
     const char *email = lower(g->a, v[0].s);
     const char *token = auth_new_token(g->a);
     PGresult *r;
-    if ((rc = db_begin(g)) || (rc = DB_RUN(g, &r, &st_auth_reset_create, email, auth_token_hash_hex(g->a, token))))
+    if ((rc = db_begin(g)) || (rc = DB_RUN(g, &r, &st_auth_reset_create, email, auth_token_hash_hex(g->a, token),
+                                                arena_sprintf(g->a, "%ld", cfg.reset_mail_interval))))
         return rc;
-    /* No row: no such account. The answer is the same, so addresses cannot be probed. */
+    /* No row: no such account, or a link was mailed moments ago. The answer is the same,
+     * so addresses cannot be probed. */
     if (PQntuples(r) == 1 && (rc = mail_reset_link(g, email, token)))
         return rc;
     return db_commit(g);
@@ -263,19 +360,22 @@ STMT(st_auth_reset_use,
      "UPDATE password_resets SET used_at = now()"
      " WHERE token_hash = decode($1, 'hex') AND used_at IS NULL AND expires_at > now() RETURNING user_id");
 STMT(st_auth_set_password, "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1");
+STMT(st_auth_retire_resets, "UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL");
 STMT(st_auth_revoke_all,
      "UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL"
-     " AND ($2::uuid IS NULL OR id <> $2::uuid)");
+     " AND ($2::uuid IS NULL OR id <> $2::uuid) RETURNING id");
 
-/* Inside the caller's transaction: the new hash, and every session of the user revoked
- * but keep_session (NULL: all of them). */
-static enum result set_password(struct gctx *g, const char *uid, const char *hash, const char *keep_session)
+/* Inside the caller's transaction: the new hash, every unused reset link retired, and
+ * every session of the user revoked but keep_session (NULL: all of them); *revoked
+ * lists the revoked sessions, whose streams end once the caller has committed. */
+static enum result set_password(struct gctx *g, const char *uid, const char *hash, const char *keep_session,
+                                PGresult **revoked)
 {
     PGresult *r;
     enum result rc = DB_RUN(g, &r, &st_auth_set_password, uid, hash);
-    if (rc)
+    if (rc || (rc = DB_RUN(g, &r, &st_auth_retire_resets, uid)))
         return rc;
-    return DB_RUN(g, &r, &st_auth_revoke_all, uid, keep_session);
+    return DB_RUN(g, revoked, &st_auth_revoke_all, uid, keep_session);
 }
 
 enum result auth_reset_confirm(struct gctx *g, const cJSON *body)
@@ -285,15 +385,17 @@ enum result auth_reset_confirm(struct gctx *g, const cJSON *body)
     if (rc)
         return rc;
     char hash[crypto_pwhash_STRBYTES];
-    if ((rc = hash_password(g, v[1].s, hash)) || (rc = db_begin(g)))
+    if ((rc = throttle_password(g, NULL)) || (rc = hash_password(g, v[1].s, hash)) || (rc = db_begin(g)))
         return rc;
     const char *uid;
     rc = DB_ONE(g, &uid, NULL, &st_auth_reset_use, auth_token_hash_hex(g->a, v[0].s));
     if (rc == R_NOTFOUND)
         return gctx_fail_field(g, "token", "is invalid or expired");
-    if (rc || (rc = set_password(g, uid, hash, NULL)))
+    PGresult *revoked;
+    if (rc || (rc = set_password(g, uid, hash, NULL, &revoked)) || (rc = db_commit(g)))
         return rc;
-    return db_commit(g);
+    close_streams(g, revoked);
+    return R_SUCCESS;
 }
 
 static const struct vfield password_fields[] = {
@@ -313,13 +415,16 @@ enum result auth_update_password(struct gctx *g, const cJSON *body)
     rc = DB_ONE(g, &stored, NULL, &st_auth_hash_of, g->user_id);
     if (rc == R_NOTFOUND)
         return gctx_fail(g, R_UNAUTHORIZED, "Invalid or expired session");
-    if (rc)
+    bool ok;
+    if (rc || (rc = throttle_password(g, g->user_id)) || (rc = check_password(g, stored, v[0].s, &ok)))
         return rc;
-    if (crypto_pwhash_str_verify(stored, v[0].s, strlen(v[0].s)) != 0)
+    if (!ok)
         return gctx_fail_field(g, "current_password", "is incorrect");
     char hash[crypto_pwhash_STRBYTES];
+    PGresult *revoked;
     if ((rc = hash_password(g, v[1].s, hash)) || (rc = db_begin(g)) ||
-        (rc = set_password(g, g->user_id, hash, g->session_id)))
+        (rc = set_password(g, g->user_id, hash, g->session_id, &revoked)) || (rc = db_commit(g)))
         return rc;
-    return db_commit(g);
+    close_streams(g, revoked);
+    return R_SUCCESS;
 }

@@ -3,6 +3,8 @@
 #include "calls.h"
 #include "config.h"
 #include "db.h"
+#include "market.h"
+#include "ratelimit.h"
 #include "sql_calls.h"
 #include "validate.h"
 #include <sodium.h>
@@ -27,7 +29,7 @@ static const char *new_room(arena *a)
 }
 
 STMT(st_calls_check,
-     "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1::uuid), gig_exists_or_unknown($2::uuid),"
+     "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1::uuid), gig_readable_or_none($2::uuid, $4::uuid),"
      " $3::timestamptz IS NULL OR $3::timestamptz > now()");
 /* The other participant and the gig exist, and a scheduled time is in the future. */
 static enum result check_create(struct gctx *g, const struct vvalue *v)
@@ -35,7 +37,7 @@ static enum result check_create(struct gctx *g, const struct vvalue *v)
     if (!strcasecmp(v[0].s, g->user_id))
         return gctx_fail_field(g, "participant_id", "cannot be yourself");
     PGresult *r;
-    enum result rc = DB_RUN(g, &r, &st_calls_check, v[0].s, v[1].text, v[3].text);
+    enum result rc = DB_RUN(g, &r, &st_calls_check, v[0].s, v[1].text, v[3].text, g->user_id);
     if (rc)
         return rc;
     if (!db_bool(r, 0, 2))
@@ -56,8 +58,11 @@ enum result calls_create(struct gctx *g, const cJSON *body, const char **json)
     rc = check_create(g, v);
     if (rc)
         return rc;
-    rc = db_begin(g);
-    if (rc)
+    /* Per caller, and per caller and participant: nobody can flood a stranger with
+     * scheduled calls whose names they wrote. */
+    if ((rc = db_begin(g)) || (rc = ratelimit_quota(g, "call", g->user_id, cfg.quota_calls, 86400)) ||
+        (rc = ratelimit_quota(g, "call-peer", arena_sprintf(g->a, "%s:%s", g->user_id, v[0].s), cfg.quota_calls_peer,
+                              86400)))
         return rc;
     PGresult *r;
     rc = DB_RUN(g, &r, &st_calls_create, new_room(g->a), g->user_id, v[0].s, v[1].text, v[2].text, v[3].text,
@@ -75,13 +80,17 @@ enum result calls_create(struct gctx *g, const cJSON *body, const char **json)
 }
 
 STMT(st_calls_upcoming,
-     "SELECT coalesce(json_agg(video_call_json(v, $2::text) ORDER BY v.scheduled_at, v.id), '[]')"
-     " FROM video_calls v WHERE v.participant_ids @> ARRAY[$1::uuid] AND v.scheduled_at IS NOT NULL"
-     " AND v.ended_at IS NULL AND v.scheduled_at > now() - interval '2 hours'");
+     "SELECT coalesce(json_agg(video_call_json(x, $2::text) ORDER BY x.scheduled_at, x.id), '[]') FROM"
+     " (SELECT * FROM video_calls v WHERE v.participant_ids @> ARRAY[$1::uuid] AND v.scheduled_at IS NOT NULL"
+     "  AND v.ended_at IS NULL AND v.scheduled_at > now() - interval '2 hours'"
+     "  ORDER BY v.scheduled_at, v.id LIMIT $3::int OFFSET $4::int) x");
 
-enum result calls_upcoming(struct gctx *g, const char **json)
+enum result calls_upcoming(struct gctx *g, const char *page, const char *limit, const char **json)
 {
-    return DB_ONE(g, json, NULL, &st_calls_upcoming, g->user_id, cfg.video_base_url);
+    struct paging pg;
+    if (!market_array_paging(g, page, limit, &pg))
+        return gctx_fail(g, R_INVALID, "Validation failed");
+    return DB_ONE(g, json, NULL, &st_calls_upcoming, g->user_id, cfg.video_base_url, pg.limit_s, pg.offset_s);
 }
 
 STMT(st_calls_history,

@@ -8,7 +8,7 @@
 /* {participant_id, gig_id?, application_id?, scheduled_at?} → VideoCall. */
 enum result calls_create(struct gctx *g, const cJSON *body, const char **json);
 /* Scheduled, not ended, from two hours ago on, soonest first. */
-enum result calls_upcoming(struct gctx *g, const char **json);
+enum result calls_upcoming(struct gctx *g, const char *page, const char *limit, const char **json);
 /* Ended calls, newest first; limit_s is the raw ?limit= (default 20, max 100). */
 enum result calls_history(struct gctx *g, const char *limit_s, const char **json);
 /* Sets ended_at; R_CONFLICT when it was already set. */

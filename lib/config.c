@@ -2,6 +2,7 @@
  * all or nothing: a load builds a complete new configuration aside and replaces the
  * global only when every value checked out, so a refused reload changes nothing. */
 #include "config.h"
+#include "log.h"
 #include "util.h"
 #include <ctype.h>
 #include <errno.h>
@@ -46,12 +47,31 @@ static const struct setting settings[] = {
     CFG_S("GIGD_NCHAN_PUBLISH_URL", nchan_publish_url, "http://127.0.0.1:8081/pub"),
     CFG_S("GIGD_VIDEO_BASE_URL", video_base_url, "https://meet.jit.si/"),
     CFG_N("GIGD_MAX_REQUESTS", max_requests, "10000", 0, 100000000),
+    CFG_N("GIGD_DB_TRACE", db_trace, "0", 0, 1),
     CFG_N("GIGD_SHUTDOWN_TIMEOUT", shutdown_timeout, "10", 1, 3600),
     CFG_N("GIGD_LISTEN_BACKLOG", listen_backlog, "64", 1, 4096),
     CFG_N("GIGD_STATEMENT_TIMEOUT_MS", statement_timeout_ms, "2000", 0, 600000),
     CFG_N("GIGD_JSON_BODY_LIMIT", json_body_limit, "1048576", 1024, 64 * 1024 * 1024),
+    CFG_N("GIGD_PASSWORD_WINDOW", password_window, "300", 1, 86400),
+    CFG_N("GIGD_PASSWORD_USER_MAX", password_user_max, "10", 0, 1000000),
+    CFG_N("GIGD_PASSWORD_ADDR_MAX", password_addr_max, "100", 0, 100000000),
+    CFG_N("GIGD_PASSWORD_CONCURRENCY", password_concurrency, "0", 0, 1024),
+    CFG_N("GIGD_RESET_MAIL_INTERVAL", reset_mail_interval, "120", 0, 86400),
+    CFG_N("GIGD_QUOTA_UPLOAD_BYTES", quota_upload_bytes, "104857600", 0, 2000000000),
+    CFG_N("GIGD_QUOTA_UPLOADS", quota_uploads, "100", 0, 1000000),
+    CFG_N("GIGD_ORPHAN_UPLOAD_TTL", orphan_upload_ttl, "3600", 60, 30 * 86400),
+    CFG_N("GIGD_QUOTA_MESSAGES", quota_messages, "600", 0, 1000000),
+    CFG_N("GIGD_QUOTA_CONVERSATIONS", quota_conversations, "100", 0, 1000000),
+    CFG_N("GIGD_QUOTA_CALLS", quota_calls, "50", 0, 1000000),
+    CFG_N("GIGD_QUOTA_CALLS_PEER", quota_calls_peer, "10", 0, 1000000),
+    CFG_N("GIGD_QUOTA_REVIEWS", quota_reviews, "50", 0, 1000000),
+    CFG_N("GIGD_QUOTA_APPLICATIONS", quota_applications, "50", 0, 1000000),
+    CFG_N("GIGD_QUOTA_PUSH_TOKENS", quota_push_tokens, "20", 0, 1000000),
     CFG_S("GIGD_PIDFILE", pidfile, ""),
+    CFG_S("GIGD_USER", user, "gigd"),
     CFG_S("GIGD_CONFIG_FILE", config_file, ""),
+    CFG_S("GIGD_LOG_FORMAT", log_format, "text"),
+    CFG_S("GIGD_DATABASE_READ_URL", database_read_url, ""),
     /* urgent gigs */
     CFG_N("GIGD_MATCH_WAVE", match_wave, "5", 1, 100),
     CFG_N("GIGD_MATCH_WAVE_INTERVAL", match_wave_interval, "300", 1, 86400),
@@ -323,12 +343,15 @@ int config_load(char *err, size_t errlen)
         rc = apply_setting(&L, &settings[i]);
     if (rc == 0)
         rc = derive_origin(&L);
+    if (rc == 0 && strcmp(L.c.log_format, "text") && strcmp(L.c.log_format, "json"))
+        rc = load_fail(&L, "GIGD_LOG_FORMAT: '%s' is not text or json", L.c.log_format);
     if (rc == 0) {
         /* The one write to cfg: everything checked out. */
         strs_free(&held);
         held = L.owned;
         L.owned = (struct strs){0};
         cfg = L.c;
+        log_set_json(!strcmp(cfg.log_format, "json"));
     }
     strs_free(&L.file);
     strs_free(&L.owned);

@@ -23,12 +23,32 @@ struct config {
     const char *nchan_publish_url;
     const char *video_base_url;
     long max_requests;            /* recycle a worker after this many requests; 0 = never */
+    long db_trace;                /* 1: name each request in PostgreSQL's application_name */
     long shutdown_timeout;        /* seconds before QUIT escalates to KILL */
     long json_body_limit;         /* bytes */
     long listen_backlog;          /* the FastCGI socket's accept queue: short, so overload fails fast */
     long statement_timeout_ms;    /* every statement of a worker; 0 = none */
+    /* Abuse limits (README "Abuse"): counts per window, 0 disables one. */
+    long password_window;         /* seconds of the password-check windows */
+    long password_user_max;       /* password checks per account per window */
+    long password_addr_max;       /* password hashings/checks per client address per window */
+    long password_concurrency;    /* Argon2id runs at once over all workers on the database; 0 = no cap */
+    long reset_mail_interval;     /* seconds between two reset mails of one account */
+    long quota_upload_bytes;      /* attachment bytes per user per day */
+    long quota_uploads;           /* attachment files per user per day */
+    long orphan_upload_ttl;       /* seconds an unsent attachment is kept */
+    long quota_messages;          /* messages per user per hour */
+    long quota_conversations;     /* new conversations per user per day */
+    long quota_calls;             /* calls created per user per day */
+    long quota_calls_peer;        /* calls per caller per participant per day */
+    long quota_reviews;           /* reviews per user per day */
+    long quota_applications;      /* applications per user per 24 h */
+    long quota_push_tokens;       /* push-token registrations per user per day */
     const char *pidfile;
+    const char *user;             /* account the workers run as when gigd starts as root */
     const char *config_file;      /* optional KEY=VALUE file, re-read on SIGHUP */
+    const char *log_format;       /* "text" or "json" */
+    const char *database_read_url; /* optional streaming standby for lag-tolerant reads; "" = none */
     /* urgent gigs */
     long match_wave;              /* providers offered an urgent gig per wave */
     long match_wave_interval;     /* seconds between waves while nobody is selected */

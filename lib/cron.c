@@ -25,11 +25,13 @@ STMT(st_cron_cleanup,
      " SELECT json_build_object('sessions', (SELECT count(*) FROM s), 'password_resets', (SELECT count(*) FROM p),"
      " 'mail_outbox', (SELECT count(*) FROM m))");
 
-/* Messaging leftovers: attachments uploaded but never sent (older than a day, file
- * removed too) and push outbox rows that reached a final state 30 days ago. */
+/* Messaging leftovers: attachments uploaded but never sent (older than
+ * GIGD_ORPHAN_UPLOAD_TTL, file removed too), push outbox rows that reached a final state
+ * 30 days ago, and rate-limit counters whose window (a day at most) is long over. */
 STMT(st_cron_cleanup_messaging,
-     "WITH a AS (DELETE FROM attachments WHERE message_id IS NULL AND created_at < now() - interval '1 day'"
-     "           RETURNING storage_key),"
+     "WITH a AS (DELETE FROM attachments WHERE message_id IS NULL"
+     "           AND created_at < now() - make_interval(secs => $1::int) RETURNING storage_key),"
+     " l AS (DELETE FROM rate_limits WHERE window_start < now() - interval '2 days'),"
      " p AS (DELETE FROM push_outbox WHERE status IN ('delivered', 'failed', 'cancelled')"
      "       AND updated_at < now() - interval '30 days' RETURNING 1)"
      " SELECT (SELECT count(*) FROM p), a.storage_key FROM (SELECT NULL::text AS storage_key UNION ALL"
@@ -38,7 +40,7 @@ STMT(st_cron_cleanup_messaging,
 static enum result cleanup_messaging(struct gctx *g, const char **json)
 {
     PGresult *r;
-    enum result rc = DB_RUN0(g, &r, &st_cron_cleanup_messaging);
+    enum result rc = DB_RUN(g, &r, &st_cron_cleanup_messaging, arena_sprintf(g->a, "%ld", cfg.orphan_upload_ttl));
     if (rc)
         return rc;
     int files = 0;

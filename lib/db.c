@@ -1,11 +1,13 @@
 /* db.c — libpq wrapper: lazy prepare, reconnect on loss, SQLSTATE → result. */
 #include "db.h"
+#include "config.h"
 #include "log.h"
 #include "sqlstate.h"
 #include "util.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 
 static void notice_quiet(void *arg, const PGresult *res) { (void)arg; (void)res; }
@@ -17,7 +19,11 @@ int db_connect(struct db *db, const char *conninfo)
     if (db->conn)
         PQfinish(db->conn);
     db->in_tx = false;
-    db->gen++;
+    db->tag[0] = '\0';
+    /* Unique across the process's connections, so "prepared on this connection" and
+     * per-connection settings keyed by gen never mistake the standby for the primary. */
+    static unsigned gens;
+    db->gen = ++gens;
     db->conn = PQconnectdb(db->conninfo);
     if (PQstatus(db->conn) != CONNECTION_OK) {
         log_error("db: connect failed: %s", PQerrorMessage(db->conn));
@@ -104,7 +110,8 @@ bool db_violated(const struct gctx *g, const char *name)
 static enum result ensure_prepared(struct gctx *g, struct stmt *s, bool *retryable)
 {
     struct db *db = g->db;
-    if (s->prepared_gen == db->gen)
+    unsigned *done = db->primary ? &s->prepared_gen_read : &s->prepared_gen;
+    if (*done == db->gen)
         return R_SUCCESS;
     PGresult *p = PQprepare(db->conn, s->name, s->sql, 0, NULL);
     const char *st = PQresultStatus(p) == PGRES_COMMAND_OK ? NULL : PQresultErrorField(p, PG_DIAG_SQLSTATE);
@@ -122,7 +129,7 @@ static enum result ensure_prepared(struct gctx *g, struct stmt *s, bool *retryab
         return gctx_fail(g, R_ERR, "Internal error");
     }
     PQclear(p);
-    s->prepared_gen = db->gen;
+    *done = db->gen;
     return R_SUCCESS;
 }
 
@@ -149,6 +156,26 @@ static enum result exec_failed(struct gctx *g, struct stmt *s, PGresult *r, bool
     }
 }
 
+/* Names the request being served in the connection's application_name ("gigd <nginx
+ * $request_id>"), so pg_stat_activity and PostgreSQL's logs (%a) show which request a
+ * query belongs to. Once per request on its first statement outside a transaction (a
+ * SET inside one would be undone by its rollback); a failure only costs the label.
+ * Off unless GIGD_DB_TRACE=1: it costs a round trip per request on the hot path. */
+static void tag_request(struct db *db)
+{
+    const char *rid = log_request_id();
+    if (!cfg.db_trace || !rid[0] || db->in_tx || !strcmp(db->tag, rid))
+        return;
+    char name[80];
+    snprintf(name, sizeof name, "gigd %.60s", rid);
+    const char *p[1] = {name};
+    PGresult *r = PQexecParams(db->conn, "SELECT set_config('application_name', $1, false)", 1, NULL, p, NULL,
+                               NULL, 0);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK)
+        snprintf(db->tag, sizeof db->tag, "%s", rid);
+    PQclear(r);
+}
+
 /* One attempt; *retryable is set when the connection died outside a transaction. */
 static enum result attempt(struct gctx *g, struct stmt *s, int n, const char *const *params, PGresult **out,
                            bool *retryable)
@@ -157,6 +184,7 @@ static enum result attempt(struct gctx *g, struct stmt *s, int n, const char *co
     *retryable = false;
     if (!conn_ok(db) && (db->in_tx || db_connect(db, NULL) < 0))
         return gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
+    tag_request(db);
     enum result rc = ensure_prepared(g, s, retryable);
     if (rc)
         return rc;
@@ -168,6 +196,15 @@ static enum result attempt(struct gctx *g, struct stmt *s, int n, const char *co
     *out = r;
     return R_SUCCESS;
 }
+
+static long now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec;
+}
+
+static void note_write(struct gctx *g, struct stmt *s);
 
 enum result db_run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params)
 {
@@ -181,6 +218,16 @@ enum result db_run(struct gctx *g, struct stmt *s, PGresult **out, int n, const 
         if (db_connect(g->db, NULL) == 0)
             rc = attempt(g, s, n, params, out, &retry);
     }
+    if (rc == R_UNAVAILABLE && g->db->primary) {
+        /* The standby is down: this read, and the rest of its scope, go to the primary. */
+        log_warn("db: read replica unavailable, reading from the primary");
+        g->db->retry_at = now_s() + 5;
+        db_close(g->db);
+        g->db = g->db->primary;
+        rc = attempt(g, s, n, params, out, &retry);
+    }
+    if (rc == R_SUCCESS && !g->db->in_tx && !g->db->primary)
+        note_write(g, s);
     return rc;
 }
 
@@ -202,6 +249,7 @@ static enum result exec_simple(struct gctx *g, const char *sql)
     struct db *db = g->db;
     if (!conn_ok(db) && (db->in_tx || db_connect(db, NULL) < 0))
         return gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
+    tag_request(db);
     PGresult *r = PQexec(db->conn, sql);
     ExecStatusType st = PQresultStatus(r);
     PQclear(r);
@@ -277,6 +325,7 @@ enum result db_commit(struct gctx *g)
         events = arena_sprintf(g->a, "%.*s,%s", (int)strlen(g->events) - 1, g->events, events + 1);
     if (events)
         g->events = events;
+    note_write(g, NULL);
     return R_SUCCESS;
 }
 
@@ -292,6 +341,116 @@ enum result db_finish(struct gctx *g, enum result rc)
         return rc;
     }
     return db_commit(g);
+}
+
+/* --- read replica --- */
+
+static struct db reader; /* this process's standby connection, when configured */
+
+STMT(st_db_write_note, "INSERT INTO gigd_write_lsn (user_id, lsn) VALUES ($1, pg_current_wal_insert_lsn())"
+                       " ON CONFLICT (user_id) DO UPDATE SET lsn = excluded.lsn, at = now()");
+STMT(st_db_write_lsn, "SELECT lsn FROM gigd_write_lsn WHERE user_id = $1");
+STMT(st_db_replayed, "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false)");
+
+/* After a committed write by a signed-in caller, while a standby is configured: the
+ * primary's WAL position, so the caller's next reads wait for the standby to pass it.
+ * s is the autocommit statement that ran (NULL after a COMMIT); one whose text has no
+ * INSERT, UPDATE or DELETE only read. A failure costs only the caller's freshness guarantee
+ * for lagging reads, never the request. */
+static void note_write(struct gctx *g, struct stmt *s)
+{
+    static bool noting;
+    if (!cfg.database_read_url || !cfg.database_read_url[0] || !g->user_id || noting)
+        return;
+    if (s && !strstr(s->sql, "INSERT") && !strstr(s->sql, "UPDATE") && !strstr(s->sql, "DELETE"))
+        return;
+    struct gctx saved = *g;
+    PGresult *r;
+    noting = true;
+    if (DB_RUN(g, &r, &st_db_write_note, g->user_id))
+        log_warn("db: could not record the write position for the read replica");
+    noting = false;
+    saved.events = g->events;
+    *g = saved;
+}
+
+/* The standby's connection when it may serve this caller's lagging reads, else NULL. */
+static struct db *usable_reader(struct gctx *g)
+{
+    if (!cfg.database_read_url || !cfg.database_read_url[0] || g->db->in_tx || g->db->primary)
+        return NULL;
+    reader.statement_timeout_ms = g->db->statement_timeout_ms; /* the primary's limits apply too */
+    if (!reader.conn || PQstatus(reader.conn) != CONNECTION_OK) {
+        if (now_s() < reader.retry_at)
+            return NULL;
+        if (db_connect(&reader, cfg.database_read_url) < 0) {
+            reader.retry_at = now_s() + 5; /* a down standby costs one attempt per 5 s, not one per request */
+            return NULL;
+        }
+    }
+    reader.primary = g->db;
+    if (!g->user_id)
+        return &reader;
+    /* Read-your-writes: the caller's last write must be replayed on the standby. */
+    struct gctx saved = *g;
+    const char *lsn = NULL, *ok = NULL;
+    enum result rc = DB_ONE(g, &lsn, NULL, &st_db_write_lsn, g->user_id);
+    struct db *use = NULL;
+    if (rc == R_NOTFOUND) {
+        use = &reader;
+    } else if (rc == R_SUCCESS) {
+        g->db = &reader;
+        if (DB_ONE(g, &ok, NULL, &st_db_replayed, lsn) == R_SUCCESS && ok && ok[0] == 't')
+            use = &reader;
+    }
+    saved.events = g->events;
+    *g = saved;
+    return use;
+}
+
+struct db *db_read_begin(struct gctx *g)
+{
+    struct db *prev = g->db;
+    struct db *r = usable_reader(g);
+    if (r)
+        g->db = r;
+    return prev;
+}
+
+void db_read_end(struct gctx *g, struct db *prev)
+{
+    g->db = prev;
+}
+
+enum result db_run_read(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params)
+{
+    struct db *prev = db_read_begin(g);
+    enum result rc = db_run(g, s, out, n, params);
+    db_read_end(g, prev);
+    return rc;
+}
+
+enum result db_one_read(struct gctx *g, struct stmt *s, const char *missing, const char **out, int n,
+                        const char *const *params)
+{
+    struct db *prev = db_read_begin(g);
+    enum result rc = db_one(g, s, missing, out, n, params);
+    db_read_end(g, prev);
+    return rc;
+}
+
+int db_read_ping(void)
+{
+    if (!cfg.database_read_url || !cfg.database_read_url[0])
+        return -1;
+    if (!reader.conn && now_s() < reader.retry_at)
+        return 0;
+    reader.conninfo = cfg.database_read_url; /* db_ping reconnects with it */
+    if (!db_ping(&reader)) {
+        reader.retry_at = now_s() + 5;
+        return 0;
+    }
+    return 1;
 }
 
 const char *db_val(PGresult *r, int row, int col)

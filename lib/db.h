@@ -12,6 +12,10 @@ struct db {
     const char *conninfo;
     unsigned gen;       /* bumped on every (re)connect: statements prepared on older gens are stale */
     bool in_tx;
+    char tag[64];       /* request id last set as application_name on this connection */
+    /* The read connection (GIGD_DATABASE_READ_URL) only: */
+    struct db *primary; /* where its reads fall back to */
+    long retry_at;      /* after a failed connect, no new attempt before this (monotonic s) */
     long statement_timeout_ms; /* set on every (re)connect when > 0 (workers) */
 };
 
@@ -19,10 +23,11 @@ struct stmt {
     const char *name;
     const char *sql;
     unsigned prepared_gen;
+    unsigned prepared_gen_read; /* the same on the read connection */
 };
 
 /* `STMT(st_gigs_get, "SELECT ...")` declares a named prepared statement. */
-#define STMT(var, text) static struct stmt var = { #var, text, 0 }
+#define STMT(var, text) static struct stmt var = { #var, text, 0, 0 }
 
 /* Connects (or reconnects); 0 on success. */
 int db_connect(struct db *db, const char *conninfo);
@@ -57,6 +62,24 @@ void db_rollback(struct gctx *g);
  * R_SUCCESS and returns the commit's result, else rolls back and returns rc. The one
  * exit of a transactional function: `out: return db_finish(g, rc);`. */
 enum result db_finish(struct gctx *g, enum result rc);
+
+/* Read replica. Reads that tolerate a little lag (public search, profiles, ratings) run
+ * between db_read_begin and db_read_end: on the streaming standby named by
+ * GIGD_DATABASE_READ_URL when one is configured and reachable, not inside a
+ * transaction, and the caller's own last write (recorded per user after every write
+ * when a standby is configured) has been replayed there; otherwise on the primary.
+ * A standby that fails mid-statement is left for the primary within the same call.
+ *   struct db *prev = db_read_begin(g); rc = ...DB_RUN...; db_read_end(g, prev); */
+struct db *db_read_begin(struct gctx *g);
+/* One statement in such a scope: DB_RUN_READ / DB_ONE_READ mark a call site as lag-tolerant. */
+enum result db_run_read(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params);
+enum result db_one_read(struct gctx *g, struct stmt *s, const char *missing, const char **out, int n,
+                        const char *const *params);
+#define DB_RUN_READ(g, out, st, ...) db_run_read((g), (st), (out), DB_ARGS(__VA_ARGS__))
+#define DB_ONE_READ(g, out, missing, st, ...) db_one_read((g), (st), (missing), (out), DB_ARGS(__VA_ARGS__))
+void db_read_end(struct gctx *g, struct db *prev);
+/* For /healthz: 1 when the standby answers, 0 when it is down, -1 when none is configured. */
+int db_read_ping(void);
 
 /* Value helpers: NULL for SQL NULL or out of range. */
 const char *db_val(PGresult *r, int row, int col);

@@ -129,7 +129,7 @@ enum result gigs_get(struct gctx *g, const char *id, const char *viewer, const c
     if (!market_id(id))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
     PGresult *r;
-    enum result rc = DB_RUN(g, &r, &st_gig_get, id, g->user_id);
+    enum result rc = DB_RUN_READ(g, &r, &st_gig_get, id, g->user_id);
     if (rc)
         return rc;
     if (PQntuples(r) != 1)
@@ -253,11 +253,15 @@ out:
 
 STMT(st_gigs_mine,
      "SELECT coalesce(json_agg(gig_json(g, p) ORDER BY g.created_at DESC, g.id DESC), '[]')"
-     " FROM gigs g JOIN profiles p ON p.id = g.poster_id WHERE g.poster_id = $1");
+     " FROM (SELECT * FROM gigs WHERE poster_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3) g"
+     " JOIN profiles p ON p.id = g.poster_id");
 
-enum result gigs_mine(struct gctx *g, const char **json)
+enum result gigs_mine(struct gctx *g, const char *page, const char *limit, const char **json)
 {
-    return DB_ONE(g, json, NULL, &st_gigs_mine, g->user_id);
+    struct paging pg;
+    if (!market_array_paging(g, page, limit, &pg))
+        return gctx_fail(g, R_INVALID, "Validation failed");
+    return DB_ONE(g, json, NULL, &st_gigs_mine, g->user_id, pg.limit_s, pg.offset_s);
 }
 
 /* ---- bookmarks ---- */
@@ -285,13 +289,18 @@ enum result gigs_save(struct gctx *g, const char *id, bool save)
 }
 
 STMT(st_gigs_saved,
-     "SELECT coalesce(json_agg(gig_json(g, p) ORDER BY s.created_at DESC, g.id), '[]')"
-     " FROM saved_gigs s JOIN gigs g ON g.id = s.gig_id JOIN profiles p ON p.id = g.poster_id"
-     " WHERE s.user_id = $1 AND (g.status <> 'draft' OR g.poster_id = $1)");
+     "SELECT coalesce(json_agg(gig_json(g, p) ORDER BY x.saved_at DESC, g.id), '[]')"
+     " FROM (SELECT s.gig_id, s.created_at AS saved_at FROM saved_gigs s JOIN gigs g ON g.id = s.gig_id"
+     "       WHERE s.user_id = $1 AND (g.status <> 'draft' OR g.poster_id = $1)"
+     "       ORDER BY s.created_at DESC, g.id LIMIT $2 OFFSET $3) x"
+     " JOIN gigs g ON g.id = x.gig_id JOIN profiles p ON p.id = g.poster_id");
 
-enum result gigs_saved(struct gctx *g, const char **json)
+enum result gigs_saved(struct gctx *g, const char *page, const char *limit, const char **json)
 {
-    return DB_ONE(g, json, NULL, &st_gigs_saved, g->user_id);
+    struct paging pg;
+    if (!market_array_paging(g, page, limit, &pg))
+        return gctx_fail(g, R_INVALID, "Validation failed");
+    return DB_ONE(g, json, NULL, &st_gigs_saved, g->user_id, pg.limit_s, pg.offset_s);
 }
 
 STMT(st_gigs_usage, "SELECT usage_json($1)");

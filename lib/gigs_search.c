@@ -441,5 +441,8 @@ enum result gigs_search(struct gctx *g, const struct gig_query *in, const char *
     enum result rc = search_parse(g, in, &q);
     if (rc)
         return rc;
-    return search_run(g, &q, json);
+    struct db *prev = db_read_begin(g); /* lag-tolerant: the read replica when there is one */
+    rc = search_run(g, &q, json);
+    db_read_end(g, prev);
+    return rc;
 }

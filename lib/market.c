@@ -73,3 +73,14 @@ const char *market_id(const char *s)
 {
     return s && validate_uuid(s) ? s : NULL;
 }
+
+bool market_array_paging(struct gctx *g, const char *page, const char *limit, struct paging *out)
+{
+    bool ok = validate_query_long(g, "limit", limit, MARKET_LIMIT_MAX, 1, MARKET_LIMIT_MAX, &out->limit) == R_SUCCESS;
+    if (!ok)
+        out->limit = MARKET_LIMIT_MAX;
+    ok = validate_query_long(g, "page", page, 1, 1, 10000 / out->limit, &out->page) == R_SUCCESS && ok;
+    out->limit_s = arena_sprintf(g->a, "%ld", out->limit);
+    out->offset_s = arena_sprintf(g->a, "%ld", (out->page - 1) * out->limit);
+    return ok;
+}

@@ -5,6 +5,7 @@
 #include "buf.h"
 #include "config.h"
 #include "db.h"
+#include "ratelimit.h"
 #include "log.h"
 #include "realtime.h"
 #include "sql_messaging.h"
@@ -45,7 +46,7 @@ static const struct vfield open_fields[] = {
     {.name = "gig_id", .type = V_UUID, .nullable = true},
 };
 
-STMT(st_msg_user_exists, "SELECT gig_exists_or_unknown($2::uuid), EXISTS (SELECT 1 FROM users WHERE id = $1)");
+STMT(st_msg_user_exists, "SELECT gig_readable_or_none($2::uuid, $3::uuid), EXISTS (SELECT 1 FROM users WHERE id = $1)");
 /* The unique index on (user_a, user_b, coalesce(gig_id)) decides races: the loser's
  * insert does nothing and the follow-up select finds the winner's row. */
 STMT(st_msg_open_insert,
@@ -70,20 +71,23 @@ enum result messaging_open(struct gctx *g, const cJSON *body, const char **json,
     if (!strcasecmp(v[0].s, g->user_id))
         return gctx_fail_field(g, "participant_id", "cannot be yourself");
     PGresult *r;
-    rc = DB_RUN(g, &r, &st_msg_user_exists, v[0].s, v[1].text);
+    rc = DB_RUN(g, &r, &st_msg_user_exists, v[0].s, v[1].text, g->user_id);
     if (rc)
         return rc;
     if (!db_bool(r, 0, 1))
         return gctx_fail(g, R_NOTFOUND, "User not found");
     if (!db_bool(r, 0, 0))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
-    rc = DB_RUN(g, &r, &st_msg_open_insert, g->user_id, v[0].s, v[1].text);
-    if (rc)
+    /* An existing conversation is returned as it is; only a new one takes a quota unit. */
+    if ((rc = DB_RUN(g, &r, &st_msg_open_find, g->user_id, v[0].s, v[1].text)))
         return rc;
-    *created = PQntuples(r) == 1;
-    if (!*created) {
-        rc = DB_RUN(g, &r, &st_msg_open_find, g->user_id, v[0].s, v[1].text);
-        if (rc)
+    *created = false;
+    if (PQntuples(r) == 0) {
+        if ((rc = ratelimit_quota(g, "conv", g->user_id, cfg.quota_conversations, 86400)) ||
+            (rc = DB_RUN(g, &r, &st_msg_open_insert, g->user_id, v[0].s, v[1].text)))
+            return rc;
+        *created = PQntuples(r) == 1;
+        if (!*created && (rc = DB_RUN(g, &r, &st_msg_open_find, g->user_id, v[0].s, v[1].text)))
             return rc;
     }
     if (PQntuples(r) != 1) {
@@ -281,8 +285,8 @@ enum result messaging_send(struct gctx *g, const char *conv_id, const cJSON *bod
     enum result ar = parse_attachments(g, body, &att_ids);
     if (vr || ar)
         return gctx_fail(g, R_INVALID, "Validation failed");
-    rc = db_begin(g);
-    if (rc)
+    /* The quota hit goes with the transaction: a refused send costs nothing. */
+    if ((rc = db_begin(g)) || (rc = ratelimit_quota(g, "msg", g->user_id, cfg.quota_messages, 3600)))
         return rc;
     PGresult *r;
     rc = DB_RUN(g, &r, &st_msg_send, conv_id, g->user_id, v[0].s, att_ids, cfg.public_url);

@@ -28,7 +28,7 @@ enum result profiles_get_public(struct gctx *g, const char *username, const char
 {
     if (!username || strlen(username) > 30)
         return gctx_fail(g, R_NOTFOUND, "Profile not found");
-    return DB_ONE(g, json, "Profile not found", &st_profile_public, username);
+    return DB_ONE_READ(g, json, "Profile not found", &st_profile_public, username);
 }
 
 STMT(st_profile_own, "SELECT profile_json(p) FROM profiles p WHERE p.id = $1");

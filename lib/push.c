@@ -1,6 +1,8 @@
 /* push.c — registering and deactivating Expo push tokens. */
 #include "push.h"
+#include "config.h"
 #include "db.h"
+#include "ratelimit.h"
 #include "sql_push.h"
 #include "validate.h"
 #include <string.h>
@@ -44,10 +46,14 @@ enum result push_token_register(struct gctx *g, const cJSON *body, const char **
     enum result rc = validate(g, body, register_fields, v);
     if (rc)
         return rc;
+    if ((rc = ratelimit_quota(g, "push", g->user_id, cfg.quota_push_tokens, 86400)))
+        return rc;
     PGresult *r;
     rc = DB_RUN(g, &r, &st_push_register, g->user_id, v[0].s, v[1].s, v[2].text);
     if (rc)
         return rc;
+    if (PQntuples(r) == 0)
+        return gctx_fail(g, R_CONFLICT, "This push token is registered to another account");
     *json = db_val(r, 0, 0);
     *created = db_bool(r, 0, 1);
     return R_SUCCESS;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 static CURL *handle;
+static CURL *delete_handle; /* its own handle: a custom method must not leak into publishes */
 /* After a timeout, skip publishing for 1-2 s: one stuck nchan must not add half
  * a second to every request (events dropped meanwhile are re-read over REST). */
 static time_t quiet_until;
@@ -65,4 +66,30 @@ void realtime_publish_notifications(struct gctx *g, const char *array_json)
         realtime_publish(g->a, REALTIME_USER, uid->valuestring, "notification", txt);
         cJSON_free(txt);
     }
+}
+
+void realtime_close_session(arena *a, const char *session_id)
+{
+    if (!cfg.nchan_publish_url || !cfg.nchan_publish_url[0] || !session_id)
+        return;
+    if (!delete_handle && !(delete_handle = curl_easy_init())) {
+        log_warn("realtime: curl_easy_init failed");
+        return;
+    }
+    const char *url = arena_sprintf(a, "%s/%s%s", cfg.nchan_publish_url, REALTIME_SESSION, session_id);
+    CURL *h = delete_handle;
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L); /* nchan's answer (channel info) is not needed */
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 200L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 500L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    CURLcode c = curl_easy_perform(h);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    /* 404: the session had no open stream (no channel), nothing to end. */
+    if (c != CURLE_OK || (status >= 300 && status != 404))
+        log_warn("realtime: closing streams of session %s failed: %s (%ld)", session_id,
+                 c != CURLE_OK ? curl_easy_strerror(c) : "status", status);
 }

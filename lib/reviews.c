@@ -1,7 +1,9 @@
 /* reviews.c — one review per (gig, reviewer, reviewee), only between a gig's poster and
  * an applicant the poster accepted; the unique key makes "once" race-free. */
 #include "reviews.h"
+#include "config.h"
 #include "db.h"
+#include "ratelimit.h"
 #include "market.h"
 #include "validate.h"
 #include "sql_reviews.h"
@@ -48,7 +50,7 @@ enum result reviews_create(struct gctx *g, const cJSON *body, const char **json)
     if ((rc = review_allowed(g, v[RF_GIG].s, v[RF_REVIEWEE].s)))
         return rc;
     /* A transaction, so the review_received notification is announced on commit. */
-    if ((rc = db_begin(g)))
+    if ((rc = db_begin(g)) || (rc = ratelimit_quota(g, "review", g->user_id, cfg.quota_reviews, 86400)))
         return rc;
     rc = DB_ONE(g, json, "Gig not found", &st_review_insert, v[RF_GIG].s, g->user_id, v[RF_REVIEWEE].s,
                 v[RF_RATING].text, v[RF_COMMENT].text);
@@ -70,7 +72,7 @@ enum result reviews_for_user(struct gctx *g, const char *user_id, const char **j
     if (!market_id(user_id))
         return gctx_fail(g, R_NOTFOUND, "User not found");
     PGresult *r;
-    enum result rc = DB_RUN(g, &r, &st_reviews_user, user_id);
+    enum result rc = DB_RUN_READ(g, &r, &st_reviews_user, user_id);
     if (rc)
         return rc;
     if (!db_bool(r, 0, 1))
@@ -85,5 +87,5 @@ enum result reviews_rating(struct gctx *g, const char *user_id, const char **jso
 {
     if (!market_id(user_id))
         return gctx_fail(g, R_NOTFOUND, "User not found");
-    return DB_ONE(g, json, "User not found", &st_reviews_rating, user_id);
+    return DB_ONE_READ(g, json, "User not found", &st_reviews_rating, user_id);
 }

@@ -134,8 +134,9 @@ subtest 'refusals' => sub {
     $r = Sub->new('ws', $chan, cookie => $a->{token}, origin => $own_origin);
     is $r->{status}, 101, 'cookie WebSocket from our own Origin';
     $r->close;
-    my ($s) = api(GET => "/api/realtime/authorize/conversations/$cid", token => $a->{token});
-    is $s, 404, 'the internal authorize location is not reachable from outside';
+    $r = Sub->new('sse', "/_realtime/conversations/$cid/00000000-0000-0000-0000-000000000000");
+    is $r->{status}, 404, 'the internal conversation location is not reachable from outside';
+    $r->close;
 };
 
 subtest 'conversation channel: EventSource (access_token) and WebSocket (Bearer)' => sub {

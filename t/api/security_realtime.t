@@ -1,0 +1,230 @@
+# Revocation reaches real time (issue 12, item 3): a notification or conversation
+# stream opened before sign-out, a password reset or a password change ends within
+# seconds, over EventSource and WebSocket; another session's stream of the same user
+# lives on. And the ?access_token= of EventSource never reaches the access log (item 6).
+use strict;
+use warnings;
+use Test::More;
+use Gigd;
+use IO::Socket::SSL;
+use IO::Select;
+use JSON::PP;
+use MIME::Base64 qw(encode_base64);
+use Time::HiRes qw(time sleep);
+
+my ($host, $port) = $ENV{GIGD_TEST_BASE} =~ m{^https://([^:/]+):(\d+)} or die;
+my $JSON = JSON::PP->new->utf8;
+
+# A minimal streaming client over TLS (HTTP/1.1): mode 'sse' or 'ws'.
+package Sub {
+    sub new {
+        my ($class, $mode, $path, %o) = @_;
+        my $sock = IO::Socket::SSL->new(PeerHost => $host, PeerPort => $port, SSL_verify_mode => 0,
+                                        SSL_alpn_protocols => ['http/1.1'], Timeout => 5)
+            or die "connect: $IO::Socket::SSL::SSL_ERROR";
+        my @h = ("GET $path HTTP/1.1", "Host: $host:$port");
+        push @h, "Authorization: Bearer $o{token}" if $o{token};
+        push @h, "Cookie: gigd_session=$o{cookie}" if $o{cookie};
+        push @h, "Origin: $o{origin}" if $o{origin};
+        if ($mode eq 'ws') {
+            my $key = MIME::Base64::encode_base64(join('', map { chr int rand 256 } 1 .. 16), '');
+            push @h, 'Upgrade: websocket', 'Connection: Upgrade', "Sec-WebSocket-Key: $key", 'Sec-WebSocket-Version: 13';
+        } else {
+            push @h, 'Accept: text/event-stream';
+        }
+        print $sock join("\r\n", @h) . "\r\n\r\n";
+        my $self = bless { sock => $sock, mode => $mode, buf => '', events => [] }, $class;
+        # status line and headers
+        my $end = Time::HiRes::time() + 5;
+        while ($self->{buf} !~ /\r\n\r\n/ && Time::HiRes::time() < $end) { $self->fill(0.2) or last }
+        ($self->{status}) = $self->{buf} =~ m{^HTTP/1\.1 (\d+)};
+        $self->{status} //= 0;
+        $self->{buf} =~ s/^.*?\r\n\r\n//s;
+        return $self;
+    }
+    sub fill {
+        my ($self, $t) = @_;
+        my $sock = $self->{sock};
+        return 0 unless $sock->pending || IO::Select->new($sock)->can_read($t);
+        my $n = sysread($sock, my $chunk, 65536);
+        return 0 unless $n;
+        $self->{buf} .= $chunk;
+        return 1;
+    }
+    sub parse {
+        my ($self) = @_;
+        if ($self->{mode} eq 'sse') {
+            while ($self->{buf} =~ s/^(.*?)\n//) {
+                my $line = $1;
+                $line =~ s/\r$//;
+                push @{ $self->{events} }, $line =~ s/^data: //r if $line =~ /^data: \{/;
+            }
+        } else {
+            while (length $self->{buf} >= 2) {
+                my ($b0, $b1) = unpack 'CC', $self->{buf};
+                my $len = $b1 & 0x7f;
+                my $off = 2;
+                if ($len == 126) { return if length $self->{buf} < 4; $len = unpack 'n', substr($self->{buf}, 2, 2); $off = 4 }
+                elsif ($len == 127) { return if length $self->{buf} < 10; $len = unpack 'Q>', substr($self->{buf}, 2, 8); $off = 10 }
+                return if length $self->{buf} < $off + $len;
+                my $payload = substr($self->{buf}, $off, $len);
+                substr($self->{buf}, 0, $off + $len) = '';
+                push @{ $self->{events} }, $payload if ($b0 & 0x0f) == 1;
+            }
+        }
+    }
+    # Waits up to $t seconds for an event of $type; returns [decoded, seconds waited].
+    sub wait_event {
+        my ($self, $type, $t) = @_;
+        my $start = Time::HiRes::time();
+        while (1) {
+            $self->parse;
+            while (my $e = shift @{ $self->{events} }) {
+                my $d = eval { $JSON->decode($e) } or next;
+                return [$d, Time::HiRes::time() - $start] if $d->{type} eq $type;
+            }
+            my $left = $start + $t - Time::HiRes::time();
+            return undef if $left <= 0;
+            $self->fill($left);
+        }
+    }
+    sub close { my $s = shift; close $s->{sock} }
+    # Seconds until the server ends the stream (EOF), or undef if still open after $t.
+    sub ends_within {
+        my ($self, $t) = @_;
+        my $start = Time::HiRes::time();
+        my $sock = $self->{sock};
+        while ((my $left = $start + $t - Time::HiRes::time()) > 0) {
+            next unless $sock->pending || IO::Select->new($sock)->can_read($left);
+            my $n = sysread($sock, my $chunk, 65536);
+            return Time::HiRes::time() - $start unless $n;
+            $self->{buf} .= $chunk;
+        }
+        return undef;
+    }
+}
+
+sub conversation {
+    my ($a, $b) = @_;
+    my (undef, $d) = api(POST => '/api/conversations', token => $a->{token}, json => { participant_id => $b->{id} });
+    return $d->{data}{id};
+}
+sub signin {
+    my ($u) = @_;
+    my (undef, $d) = api(POST => '/api/auth/signin', json => { email => $u->{email}, password => $u->{password} });
+    return $d->{data}{token};
+}
+sub send_msg {
+    my ($u, $cid, $text) = @_;
+    my ($s) = api(POST => "/api/conversations/$cid/messages", token => $u->{token}, json => { content => $text });
+    return $s;
+}
+
+# Opens the four streams of $u's session $tok: conversation and notifications, SSE and WS.
+sub open_streams {
+    my ($tok, $cid) = @_;
+    my %st = (
+        'conversation EventSource' => Sub->new('sse', "/api/realtime/conversations/$cid?access_token=$tok"),
+        'conversation WebSocket'   => Sub->new('ws', "/api/realtime/conversations/$cid", token => $tok),
+        'notification EventSource' => Sub->new('sse', "/api/realtime/notifications?access_token=$tok"),
+        'notification WebSocket'   => Sub->new('ws', '/api/realtime/notifications', token => $tok),
+    );
+    return \%st;
+}
+sub check_open {
+    my ($st) = @_;
+    for my $k (sort keys %$st) {
+        is $st->{$k}{status}, ($k =~ /WebSocket/ ? 101 : 200), "$k opened";
+    }
+}
+my $s;
+sub check_ended {
+    my ($st, $why) = @_;
+    for my $k (sort keys %$st) {
+        my $t = $st->{$k}->ends_within(5);
+        ok defined $t, "$k ends after $why" . (defined $t ? sprintf(' (%.2f s)', $t) : ' (still open after 5 s)');
+        $st->{$k}->close;
+    }
+}
+
+subtest 'sign-out ends the session streams, another session lives on' => sub {
+    my $a = new_user();
+    my $b = new_user();
+    my $cid = conversation($a, $b);
+    my $other = signin($a);
+    my $st = open_streams($a->{token}, $cid);
+    check_open($st);
+    my $keep = Sub->new('sse', "/api/realtime/conversations/$cid", token => $other);
+    is $keep->{status}, 200, 'a second session of the same user streams too';
+    ($s) = api(POST => '/api/auth/signout', token => $a->{token});
+    is $s, 200, 'signed out';
+    check_ended($st, 'sign-out');
+    is send_msg($b, $cid, 'still there?'), 201, 'message sent';
+    my $ev = $keep->wait_event('message', 3);
+    ok $ev, 'the other session still receives messages';
+    ok !defined $keep->ends_within(0.5), 'and its stream stays open';
+    $keep->close;
+    my $r = Sub->new('sse', "/api/realtime/notifications?access_token=$a->{token}");
+    is $r->{status}, 401, 'the revoked token cannot subscribe again';
+    $r->close;
+};
+
+subtest 'a password change ends the other sessions\' streams' => sub {
+    my $a = new_user();
+    my $b = new_user();
+    my $cid = conversation($a, $b);
+    my $old = signin($a);
+    my $st = open_streams($old, $cid);
+    check_open($st);
+    my $mine = Sub->new('ws', '/api/realtime/notifications', token => $a->{token});
+    is $mine->{status}, 101, 'the changing session streams too';
+    ($s) = api(PUT => '/api/auth/password', token => $a->{token},
+                  json => { current_password => $a->{password}, new_password => 'a brand new password' });
+    is $s, 200, 'password changed';
+    check_ended($st, 'a password change');
+    ok !defined $mine->ends_within(0.5), 'the session that changed it keeps its stream';
+    $mine->close;
+};
+
+subtest 'a password reset ends every stream of the account' => sub {
+    my $a = new_user();
+    my $b = new_user();
+    my $cid = conversation($a, $b);
+    my $st = open_streams($a->{token}, $cid);
+    check_open($st);
+    ($s) = api(POST => '/api/auth/password/reset', json => { email => $a->{email} });
+    is $s, 200, 'reset asked';
+    my $m = wait_for(sub { (grep { grep { lc($_) eq $a->{email} } @{ $_->{to} } } mails())[0] }, 15);
+    my ($rt) = ($m->{raw} // '') =~ /token=([A-Za-z0-9_-]{43})/;
+    ok $rt, 'reset link mailed';
+    ($s) = api(POST => '/api/auth/password/reset/confirm', json => { token => $rt, password => 'reset by mail' });
+    is $s, 200, 'reset confirmed';
+    check_ended($st, 'a password reset');
+};
+
+subtest 'the access log never holds an access_token' => sub {
+    my $a = new_user();
+    my $b = new_user();
+    my $cid = conversation($a, $b);
+    my $r = Sub->new('sse', "/api/realtime/conversations/$cid?access_token=$a->{token}");
+    is $r->{status}, 200, 'subscribed with ?access_token=';
+    $r->close;
+    $r = Sub->new('sse', "/api/realtime/notifications?access_token=$a->{token}");
+    is $r->{status}, 200, 'notifications with ?access_token=';
+    $r->close;
+    $r = Sub->new('sse', "/api/realtime/notifications?access_token=$a->{token}x");
+    is $r->{status}, 401, 'a refused token';
+    $r->close;
+    my $log = stack_dir() . '/log/nginx-access.log';
+    my $seen = wait_for(sub {
+        open my $f, '<', $log or return 0;
+        my $n = grep { m{/api/realtime/notifications} } <$f>;
+        $n >= 2;
+    }, 5);
+    ok $seen, 'the subscriptions were logged';
+    open my $f, '<', $log or die "$log: $!";
+    my @hits = grep { index($_, $a->{token}) >= 0 } <$f>;
+    is scalar @hits, 0, 'no access-log line carries the token' or diag @hits;
+};
+
+done_testing;
