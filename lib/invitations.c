@@ -82,11 +82,8 @@ enum result invitations_create(struct gctx *g, const char *org, const cJSON *bod
         return rc;
     if ((rc = create_tx(g, org, lower(g, v[0].s), v[1].s ? v[1].s : "member", json)))
         goto out;
-    rc = db_commit(g);
 out:
-    if (rc)
-        db_rollback(g);
-    return rc;
+    return db_finish(g, rc);
 }
 
 enum result invitations_pending(struct gctx *g, const char *org, const char *page, const char *limit,
@@ -161,9 +158,6 @@ enum result invitations_accept(struct gctx *g, const char *token, const char **j
         return rc;
     if ((rc = accept_locked(g, token, json)))
         goto out;
-    rc = db_commit(g);
 out:
-    if (rc)
-        db_rollback(g);
-    return rc;
+    return db_finish(g, rc);
 }

@@ -139,11 +139,8 @@ enum result organizations_create(struct gctx *g, const cJSON *body, const char *
         return rc;
     if ((rc = create_tx(g, v, slug, json)))
         goto out;
-    rc = db_commit(g);
 out:
-    if (rc)
-        db_rollback(g);
-    return rc;
+    return db_finish(g, rc);
 }
 
 enum result organizations_mine(struct gctx *g, const char *page, const char *limit, const char **json)
@@ -194,11 +191,8 @@ enum result organizations_delete(struct gctx *g, const char *id)
     PGresult *r;
     if ((rc = organizations_access(g, id, ORG_OWNER, true, NULL)) || (rc = DB_RUN(g, &r, &st_org_delete, id)))
         goto out;
-    rc = db_commit(g);
 out:
-    if (rc)
-        db_rollback(g);
-    return rc;
+    return db_finish(g, rc);
 }
 
 /* ---- members ---- */
@@ -273,11 +267,8 @@ enum result organizations_set_role(struct gctx *g, const char *id, const char *u
         goto out;
     if ((rc = DB_ONE(g, json, "Member not found", &st_member_set_role, id, user_id, v[0].s)))
         goto out;
-    rc = db_commit(g);
 out:
-    if (rc)
-        db_rollback(g);
-    return rc;
+    return db_finish(g, rc);
 }
 
 enum result organizations_remove_member(struct gctx *g, const char *id, const char *user_id)
@@ -298,9 +289,6 @@ enum result organizations_remove_member(struct gctx *g, const char *id, const ch
     if ((rc = target_check(g, id, user_id, self ? ORG_OWNER : mine, true, false)) ||
         (rc = DB_RUN(g, &r, &st_member_delete, id, user_id)))
         goto out;
-    rc = db_commit(g);
 out:
-    if (rc)
-        db_rollback(g);
-    return rc;
+    return db_finish(g, rc);
 }

@@ -1,6 +1,6 @@
-# GigdStream.pm — a minimal real-time subscriber over TLS (HTTP/1.1) for tests that
-# talk to a stack other than the default one (tools/cluster's hosts): EventSource
-# ('sse') or WebSocket ('ws') on base URL https://HOST:PORT.
+# GigdStream.pm — a minimal real-time subscriber over TLS (HTTP/1.1): EventSource ('sse')
+# or WebSocket ('ws') on base URL https://HOST:PORT (the test stack's GIGD_TEST_BASE, or
+# one of tools/cluster's hosts). Options: token (Bearer), cookie (gigd_session), origin.
 #   my $s = GigdStream->new('sse', $base, "/api/realtime/...", token => $t);
 #   my $ev = $s->wait_event('message', 2);   # [decoded event, seconds waited] or undef
 package GigdStream;
@@ -22,6 +22,8 @@ sub new {
         or die "connect: $IO::Socket::SSL::SSL_ERROR";
     my @h = ("GET $path HTTP/1.1", "Host: $host:$port");
     push @h, "Authorization: Bearer $o{token}" if $o{token};
+    push @h, "Cookie: gigd_session=$o{cookie}" if $o{cookie};
+    push @h, "Origin: $o{origin}" if $o{origin};
     if ($mode eq 'ws') {
         my $key = MIME::Base64::encode_base64(join('', map { chr int rand 256 } 1 .. 16), '');
         push @h, 'Upgrade: websocket', 'Connection: Upgrade', "Sec-WebSocket-Key: $key", 'Sec-WebSocket-Version: 13';
@@ -82,6 +84,20 @@ sub wait_event {
         return undef if $left <= 0;
         $self->fill($left);
     }
+}
+
+# Seconds until the server ends the stream (EOF), or undef if still open after $t.
+sub ends_within {
+    my ($self, $t) = @_;
+    my $start = Time::HiRes::time();
+    my $sock = $self->{sock};
+    while ((my $left = $start + $t - Time::HiRes::time()) > 0) {
+        next unless $sock->pending || IO::Select->new($sock)->can_read($left);
+        my $n = sysread($sock, my $chunk, 65536);
+        return Time::HiRes::time() - $start unless $n;
+        $self->{buf} .= $chunk;
+    }
+    return undef;
 }
 
 sub close { my $s = shift; close $s->{sock} }
