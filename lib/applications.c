@@ -60,10 +60,8 @@ enum result applications_create(struct gctx *g, const cJSON *body, const char **
     if (rc || (rc = db_begin(g)))
         return rc;
     /* seed 000: 50 applications per 24 h (GIGD_QUOTA_APPLICATIONS); undone with a failed apply */
-    if ((rc = ratelimit_quota(g, "apply", g->user_id, cfg.quota_applications, 86400)) ||
-        (rc = apply_locked(g, v, json)))
-        goto out;
-out:
+    if (!(rc = ratelimit_quota(g, "apply", g->user_id, cfg.quota_applications, 86400)))
+        rc = apply_locked(g, v, json);
     return db_finish(g, rc);
 }
 
@@ -99,10 +97,7 @@ enum result applications_withdraw(struct gctx *g, const char *id, const char **j
     enum result rc = db_begin(g);
     if (rc)
         return rc;
-    if ((rc = withdraw_locked(g, id, json)))
-        goto out;
-out:
-    return db_finish(g, rc);
+    return db_finish(g, withdraw_locked(g, id, json));
 }
 
 /* An optional ?status= filter: absent, or one of app_statuses. */
@@ -128,8 +123,8 @@ enum result applications_mine(struct gctx *g, const char *status, const char *pa
 {
     struct paging pg;
     enum result rc = status_param(g, status);
-    if (!market_array_paging(g, page, limit, &pg))
-        rc = gctx_fail(g, R_INVALID, "Validation failed");
+    if (market_array_paging(g, page, limit, &pg))
+        rc = R_INVALID;
     if (rc)
         return rc;
     return DB_ONE(g, json, NULL, &st_apps_mine, g->user_id, status, pg.limit_s, pg.offset_s);

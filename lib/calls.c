@@ -88,8 +88,9 @@ STMT(st_calls_upcoming,
 enum result calls_upcoming(struct gctx *g, const char *page, const char *limit, const char **json)
 {
     struct paging pg;
-    if (!market_array_paging(g, page, limit, &pg))
-        return gctx_fail(g, R_INVALID, "Validation failed");
+    enum result rc = market_array_paging(g, page, limit, &pg);
+    if (rc)
+        return rc;
     return DB_ONE(g, json, NULL, &st_calls_upcoming, g->user_id, cfg.video_base_url, pg.limit_s, pg.offset_s);
 }
 

@@ -424,10 +424,11 @@ enum result escrow_complete(struct gctx *g, const char *gig_id, const char **jso
 enum result escrow_wallet(struct gctx *g, const char *page, const char *limit, const char **json)
 {
     struct paging p;
-    if (!market_paging(g, page, limit, &p))
-        return R_INVALID;
+    enum result rc = market_paging(g, page, limit, &p);
+    if (rc)
+        return rc;
     PGresult *r;
-    enum result rc = DB_RUN(g, &r, &st_escrow_wallet, g->user_id, p.limit_s, p.offset_s);
+    rc = DB_RUN(g, &r, &st_escrow_wallet, g->user_id, p.limit_s, p.offset_s);
     if (rc)
         return rc;
     long long total = db_ll(r, 0, 2);

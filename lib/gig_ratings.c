@@ -67,8 +67,9 @@ enum result gig_ratings_user(struct gctx *g, const char *user_id, const char *pa
     if (!validate_uuid(user_id))
         return gctx_fail(g, R_NOTFOUND, "User not found");
     struct paging p;
-    if (!market_paging(g, page, limit, &p))
-        return R_INVALID;
+    enum result rc = market_paging(g, page, limit, &p);
+    if (rc)
+        return rc;
     return DB_ONE(g, json, "User not found", &st_grat_user, user_id, p.limit_s, p.offset_s,
                   arena_sprintf(g->a, "%ld", p.page));
 }

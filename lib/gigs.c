@@ -110,8 +110,7 @@ enum result gigs_create_in(struct gctx *g, const cJSON *body, const char *org, c
     rc = DB_ONE(g, json, "Profile not found", &st_gig_insert, g->user_id, v[GF_TITLE].text, v[GF_DESC].text,
                 v[GF_CATEGORY].text, v[GF_SKILLS].text, v[GF_TOOLS].text, v[GF_BTYPE].text, v[GF_BMIN].text,
                 v[GF_BMAX].text, v[GF_DURATION].text, v[GF_LTYPE].text, v[GF_LOCATION].text, status, org, category);
-    if ((rc = write_result(g, rc)))
-        goto out;
+    rc = write_result(g, rc);
 out:
     return db_finish(g, rc);
 }
@@ -245,8 +244,7 @@ enum result gigs_set_status(struct gctx *g, const char *id, const cJSON *body, c
     const char *from = db_val(locked, 0, 0);
     if (strcmp(from, to) && (rc = transition(g, id, db_val(locked, 0, 1), from, to)))
         goto out;
-    if ((rc = DB_ONE(g, json, "Gig not found", &st_gig_render, id)))
-        goto out;
+    rc = DB_ONE(g, json, "Gig not found", &st_gig_render, id);
 out:
     return db_finish(g, rc);
 }
@@ -259,8 +257,9 @@ STMT(st_gigs_mine,
 enum result gigs_mine(struct gctx *g, const char *page, const char *limit, const char **json)
 {
     struct paging pg;
-    if (!market_array_paging(g, page, limit, &pg))
-        return gctx_fail(g, R_INVALID, "Validation failed");
+    enum result rc = market_array_paging(g, page, limit, &pg);
+    if (rc)
+        return rc;
     return DB_ONE(g, json, NULL, &st_gigs_mine, g->user_id, pg.limit_s, pg.offset_s);
 }
 
@@ -298,8 +297,9 @@ STMT(st_gigs_saved,
 enum result gigs_saved(struct gctx *g, const char *page, const char *limit, const char **json)
 {
     struct paging pg;
-    if (!market_array_paging(g, page, limit, &pg))
-        return gctx_fail(g, R_INVALID, "Validation failed");
+    enum result rc = market_array_paging(g, page, limit, &pg);
+    if (rc)
+        return rc;
     return DB_ONE(g, json, NULL, &st_gigs_saved, g->user_id, pg.limit_s, pg.offset_s);
 }
 

@@ -17,10 +17,11 @@ STMT(st_gigs_rec_profile, "SELECT skills, ai_tools, hourly_rate FROM profiles WH
 enum result gigs_recommended(struct gctx *g, const char *page, const char *limit, const char **json)
 {
     struct paging pg;
-    if (!market_paging(g, page, limit, &pg))
-        return R_INVALID;
+    enum result rc = market_paging(g, page, limit, &pg);
+    if (rc)
+        return rc;
     PGresult *me, *r;
-    enum result rc = DB_RUN(g, &me, &st_gigs_rec_profile, g->user_id);
+    rc = DB_RUN(g, &me, &st_gigs_rec_profile, g->user_id);
     if (rc)
         return rc;
     if (PQntuples(me) != 1)

@@ -305,7 +305,7 @@ static void take_cursor(struct gctx *g, const char *s, struct search *q)
 /* Checks every parameter (so one answer names all the bad ones) into q. */
 static enum result search_parse(struct gctx *g, const struct gig_query *in, struct search *q)
 {
-    if (!market_paging(g, in->page, in->limit, &q->pg))
+    if (market_paging(g, in->page, in->limit, &q->pg))
         q->bad = true;
     take_words(g, in, q);
     take_budget(g, in, q);

@@ -80,19 +80,17 @@ enum result invitations_create(struct gctx *g, const char *org, const cJSON *bod
     enum result rc = validate(g, body, inv_fields, v);
     if (rc || (rc = db_begin(g)))
         return rc;
-    if ((rc = create_tx(g, org, lower(g, v[0].s), v[1].s ? v[1].s : "member", json)))
-        goto out;
-out:
-    return db_finish(g, rc);
+    return db_finish(g, create_tx(g, org, lower(g, v[0].s), v[1].s ? v[1].s : "member", json));
 }
 
 enum result invitations_pending(struct gctx *g, const char *org, const char *page, const char *limit,
                                 const char **json)
 {
     struct paging pg;
-    if (!market_paging(g, page, limit, &pg))
-        return gctx_fail(g, R_INVALID, "Validation failed");
-    enum result rc = organizations_access(g, org, ORG_ADMIN, false, NULL);
+    enum result rc = market_paging(g, page, limit, &pg);
+    if (rc)
+        return rc;
+    rc = organizations_access(g, org, ORG_ADMIN, false, NULL);
     if (rc)
         return rc;
     PGresult *r;
@@ -156,8 +154,5 @@ enum result invitations_accept(struct gctx *g, const char *token, const char **j
     enum result rc = db_begin(g);
     if (rc)
         return rc;
-    if ((rc = accept_locked(g, token, json)))
-        goto out;
-out:
-    return db_finish(g, rc);
+    return db_finish(g, accept_locked(g, token, json));
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool market_paging(struct gctx *g, const char *page, const char *limit, struct paging *out)
+enum result market_paging(struct gctx *g, const char *page, const char *limit, struct paging *out)
 {
     /* Both checked, so one answer names every bad parameter. */
     bool ok = validate_query_long(g, "page", page, 1, 1, MARKET_PAGE_MAX, &out->page) == R_SUCCESS;
@@ -18,7 +18,7 @@ bool market_paging(struct gctx *g, const char *page, const char *limit, struct p
     }
     out->limit_s = arena_sprintf(g->a, "%ld", out->limit);
     out->offset_s = arena_sprintf(g->a, "%ld", (out->page - 1) * out->limit);
-    return ok;
+    return ok ? R_SUCCESS : gctx_fail(g, R_INVALID, "Validation failed");
 }
 
 const char *market_paginated(struct gctx *g, const struct paging *p, const char *data, long long total)
@@ -74,13 +74,13 @@ const char *market_id(const char *s)
     return s && validate_uuid(s) ? s : NULL;
 }
 
-bool market_array_paging(struct gctx *g, const char *page, const char *limit, struct paging *out)
+enum result market_array_paging(struct gctx *g, const char *page, const char *limit, struct paging *out)
 {
     bool ok = validate_query_long(g, "limit", limit, MARKET_LIMIT_MAX, 1, MARKET_LIMIT_MAX, &out->limit) == R_SUCCESS;
     if (!ok)
         out->limit = MARKET_LIMIT_MAX;
-    ok = validate_query_long(g, "page", page, 1, 1, 10000 / out->limit, &out->page) == R_SUCCESS && ok;
+    ok = validate_query_long(g, "page", page, 1, 1, MARKET_OFFSET_MAX / out->limit, &out->page) == R_SUCCESS && ok;
     out->limit_s = arena_sprintf(g->a, "%ld", out->limit);
     out->offset_s = arena_sprintf(g->a, "%ld", (out->page - 1) * out->limit);
-    return ok;
+    return ok ? R_SUCCESS : gctx_fail(g, R_INVALID, "Validation failed");
 }

@@ -20,12 +20,12 @@ struct paging {
 /* Parses ?page= and ?limit= (NULL = default). On a bad value, or page × limit over
  * MARKET_OFFSET_MAX, records a field error named "page" or "limit" on g and returns
  * false; the caller reports R_INVALID. */
-bool market_paging(struct gctx *g, const char *page, const char *limit, struct paging *out);
+enum result market_paging(struct gctx *g, const char *page, const char *limit, struct paging *out);
 /* Paging of the lists that were once unbounded (own gigs, saved gigs, own applications,
  * upcoming calls): they stay a JSON array (existing clients), now at most ?limit= rows
  * (default and max 100) from ?page=, page × limit ≤ 10,000. False (field errors on g)
  * on a bad value. */
-bool market_array_paging(struct gctx *g, const char *page, const char *limit, struct paging *out);
+enum result market_array_paging(struct gctx *g, const char *page, const char *limit, struct paging *out);
 /* {"data":<data>,"total":N,"page":P,"limit":L,"hasMore":bool} in g's arena. */
 const char *market_paginated(struct gctx *g, const struct paging *p, const char *data, long long total);
 /* A non-negative money amount in major units with ≤ 2 decimals → minor units text;

@@ -14,8 +14,9 @@ enum result notifications_list(struct gctx *g, const char *unread_only, const ch
     if (unread_only && !market_bool_param(unread_only, &unread))
         return gctx_fail_field(g, "unread_only", "must be true or false");
     struct paging p;
-    if (!market_paging(g, NULL, limit, &p))
-        return R_INVALID;
+    enum result rc = market_paging(g, NULL, limit, &p);
+    if (rc)
+        return rc;
     if (!limit)
         p.limit_s = "50";
     return DB_ONE(g, json, NULL, &st_notif_list, g->user_id, unread ? "true" : "false", p.limit_s);

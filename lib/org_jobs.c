@@ -30,9 +30,10 @@ enum result org_jobs_categories(struct gctx *g, const char *org, const char *pag
                                 const char **json)
 {
     struct paging pg;
-    if (!market_paging(g, page, limit, &pg))
-        return gctx_fail(g, R_INVALID, "Validation failed");
-    enum result rc = organizations_access(g, org, ORG_MEMBER, false, NULL);
+    enum result rc = market_paging(g, page, limit, &pg);
+    if (rc)
+        return rc;
+    rc = organizations_access(g, org, ORG_MEMBER, false, NULL);
     if (rc)
         return rc;
     PGresult *r;
@@ -129,9 +130,9 @@ enum result org_jobs_list(struct gctx *g, const char *org, const char *status, c
                           const char *page, const char *limit, const char **json)
 {
     struct paging pg;
-    bool paging_ok = market_paging(g, page, limit, &pg);
+    enum result paging = market_paging(g, page, limit, &pg);
     enum result rc = list_filters(g, status, category);
-    if (rc || !paging_ok)
+    if (rc || paging)
         return gctx_fail(g, R_INVALID, "Validation failed");
     if ((rc = organizations_access(g, org, ORG_MEMBER, false, NULL)))
         return rc;
@@ -197,12 +198,13 @@ enum result org_jobs_board(struct gctx *g, const char *slug, const char *page, c
                            const char **json)
 {
     struct paging pg;
-    if (!market_paging(g, page, limit, &pg))
-        return gctx_fail(g, R_INVALID, "Validation failed");
+    enum result rc = market_paging(g, page, limit, &pg);
+    if (rc)
+        return rc;
     if (!slug || strlen(slug) > 50)
         return gctx_fail(g, R_NOTFOUND, "Organization not found");
     PGresult *r;
-    enum result rc = DB_RUN(g, &r, &st_board, slug, pg.limit_s, pg.offset_s);
+    rc = DB_RUN(g, &r, &st_board, slug, pg.limit_s, pg.offset_s);
     if (rc)
         return rc;
     if (PQntuples(r) != 1)

@@ -137,19 +137,17 @@ enum result organizations_create(struct gctx *g, const cJSON *body, const char *
         return gctx_fail_field(g, "slug", "is required when the name has no letters or digits");
     if ((rc = db_begin(g)))
         return rc;
-    if ((rc = create_tx(g, v, slug, json)))
-        goto out;
-out:
-    return db_finish(g, rc);
+    return db_finish(g, create_tx(g, v, slug, json));
 }
 
 enum result organizations_mine(struct gctx *g, const char *page, const char *limit, const char **json)
 {
     struct paging pg;
-    if (!market_paging(g, page, limit, &pg))
-        return gctx_fail(g, R_INVALID, "Validation failed");
+    enum result rc = market_paging(g, page, limit, &pg);
+    if (rc)
+        return rc;
     PGresult *r;
-    enum result rc = DB_RUN(g, &r, &st_org_mine, g->user_id, pg.limit_s, pg.offset_s);
+    rc = DB_RUN(g, &r, &st_org_mine, g->user_id, pg.limit_s, pg.offset_s);
     if (rc)
         return rc;
     *json = market_paginated(g, &pg, db_val(r, 0, 1), db_ll(r, 0, 0));
@@ -189,9 +187,8 @@ enum result organizations_delete(struct gctx *g, const char *id)
     if (rc)
         return rc;
     PGresult *r;
-    if ((rc = organizations_access(g, id, ORG_OWNER, true, NULL)) || (rc = DB_RUN(g, &r, &st_org_delete, id)))
-        goto out;
-out:
+    if (!(rc = organizations_access(g, id, ORG_OWNER, true, NULL)))
+        rc = DB_RUN(g, &r, &st_org_delete, id);
     return db_finish(g, rc);
 }
 
@@ -201,9 +198,10 @@ enum result organizations_members(struct gctx *g, const char *id, const char *pa
                                   const char **json)
 {
     struct paging pg;
-    if (!market_paging(g, page, limit, &pg))
-        return gctx_fail(g, R_INVALID, "Validation failed");
-    enum result rc = organizations_access(g, id, ORG_MEMBER, false, NULL);
+    enum result rc = market_paging(g, page, limit, &pg);
+    if (rc)
+        return rc;
+    rc = organizations_access(g, id, ORG_MEMBER, false, NULL);
     if (rc)
         return rc;
     PGresult *r;
@@ -265,8 +263,7 @@ enum result organizations_set_role(struct gctx *g, const char *id, const char *u
     }
     if ((rc = target_check(g, id, user_id, mine, !to_owner, to_owner)))
         goto out;
-    if ((rc = DB_ONE(g, json, "Member not found", &st_member_set_role, id, user_id, v[0].s)))
-        goto out;
+    rc = DB_ONE(g, json, "Member not found", &st_member_set_role, id, user_id, v[0].s);
 out:
     return db_finish(g, rc);
 }
@@ -286,9 +283,8 @@ enum result organizations_remove_member(struct gctx *g, const char *id, const ch
         goto out;
     }
     /* Leaving is always one's own business, whatever the role; the owner count still holds. */
-    if ((rc = target_check(g, id, user_id, self ? ORG_OWNER : mine, true, false)) ||
-        (rc = DB_RUN(g, &r, &st_member_delete, id, user_id)))
-        goto out;
+    if (!(rc = target_check(g, id, user_id, self ? ORG_OWNER : mine, true, false)))
+        rc = DB_RUN(g, &r, &st_member_delete, id, user_id);
 out:
     return db_finish(g, rc);
 }

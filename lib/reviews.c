@@ -50,15 +50,14 @@ enum result reviews_create(struct gctx *g, const cJSON *body, const char **json)
     if ((rc = review_allowed(g, v[RF_GIG].s, v[RF_REVIEWEE].s)))
         return rc;
     /* A transaction, so the review_received notification is announced on commit. */
-    if ((rc = db_begin(g)) || (rc = ratelimit_quota(g, "review", g->user_id, cfg.quota_reviews, 86400)))
+    if ((rc = db_begin(g)))
         return rc;
+    if ((rc = ratelimit_quota(g, "review", g->user_id, cfg.quota_reviews, 86400)))
+        return db_finish(g, rc);
     rc = DB_ONE(g, json, "Gig not found", &st_review_insert, v[RF_GIG].s, g->user_id, v[RF_REVIEWEE].s,
                 v[RF_RATING].text, v[RF_COMMENT].text);
     if (rc == R_CONFLICT && db_violated(g, "reviews_once_key"))
         rc = gctx_fail(g, R_CONFLICT, "You have already reviewed this user for this gig");
-    if (rc)
-        goto out;
-out:
     return db_finish(g, rc);
 }
 

@@ -313,10 +313,11 @@ enum result urgent_mine(struct gctx *g, const char *role, const char *page, cons
     if (strcmp(role, roles[0]) && strcmp(role, roles[1]))
         return gctx_fail_field(g, "role", "must be one of: requester provider");
     struct paging p;
-    if (!market_paging(g, page, limit, &p))
-        return R_INVALID;
+    enum result rc = market_paging(g, page, limit, &p);
+    if (rc)
+        return rc;
     PGresult *r;
-    enum result rc = DB_RUN(g, &r, &st_urgent_mine, g->user_id, role, p.limit_s, p.offset_s);
+    rc = DB_RUN(g, &r, &st_urgent_mine, g->user_id, role, p.limit_s, p.offset_s);
     if (rc)
         return rc;
     *json = market_paginated(g, &p, db_val(r, 0, 0), db_ll(r, 0, 1));

@@ -26,15 +26,15 @@ int main(void)
 
     struct paging p;
     g.fields = NULL;
-    ok(market_paging(&g, NULL, NULL, &p), "defaults");
+    is_int(market_paging(&g, NULL, NULL, &p), R_SUCCESS, "defaults");
     is_int(p.page, 1, "page 1");
     is_int(p.limit, 20, "limit 20");
-    ok(market_paging(&g, "3", "100", &p), "page 3 limit 100");
+    is_int(market_paging(&g, "3", "100", &p), R_SUCCESS, "page 3 limit 100");
     is_str(p.offset_s, "200", "offset");
-    ok(!market_paging(&g, "0", "20", &p), "page 0 refused");
-    ok(!market_paging(&g, "1", "101", &p), "limit 101 refused");
-    ok(!market_paging(&g, "1", " 5", &p), "spaces refused");
-    ok(!market_paging(&g, "99999999999999", "5", &p), "huge page refused");
+    is_int(market_paging(&g, "0", "20", &p), R_INVALID, "page 0 refused");
+    is_int(market_paging(&g, "1", "101", &p), R_INVALID, "limit 101 refused");
+    is_int(market_paging(&g, "1", " 5", &p), R_INVALID, "spaces refused");
+    is_int(market_paging(&g, "99999999999999", "5", &p), R_INVALID, "huge page refused");
 
     is_str(profiles_image_ext((const unsigned char *)"\x89PNG\r\n\x1a\n....", 12), "png", "png");
     is_str(profiles_image_ext((const unsigned char *)"\xff\xd8\xff\xe0", 4), "jpg", "jpeg");
