@@ -6,39 +6,16 @@ use strict;
 use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
-use IO::Socket::UNIX;
-use Socket qw(SOCK_STREAM);
-use POSIX ();
 use Time::HiRes qw(sleep);
 use Gigd;
+use OwnMaster;
 
-my $build = $ENV{GIGD_TEST_BUILD} or plan skip_all => 'GIGD_TEST_BUILD not set';
 my $dir = tempdir('gigd-reload.XXXXXX', TMPDIR => 1, CLEANUP => 1);
-my ($sock, $conf, $log) = ("$dir/gigd.sock", "$dir/gigd.conf", "$dir/gigd.log");
+my $conf = "$dir/gigd.conf";
 
 sub write_conf { open my $f, '>', $conf or die "$conf: $!"; print $f @_; close $f }
-sub log_text { open my $f, '<', $log or return ''; local $/; <$f> }
-
-# --- a minimal FastCGI client: one request per connection (keep_conn off) ---
-sub nv_len { $_[0] < 128 ? pack('C', $_[0]) : pack('N', $_[0] | 0x80000000) }
-sub record { my ($type, $c) = @_; pack('CCnnCC', 1, $type, 1, length $c, 0, 0) . $c }
-sub fcgi {
-    my (%p) = @_;
-    my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $sock) or return (0, '');
-    my $params = join '', map { nv_len(length $_) . nv_len(length $p{$_}) . $_ . $p{$_} } sort keys %p;
-    print $s record(1, pack('nCx5', 1, 0)), record(4, $params), record(4, ''), record(5, '');
-    my $out = '';
-    while (read($s, my $h, 8) == 8) {
-        my (undef, $type, undef, $len, $pad) = unpack('CCnnC', $h);
-        my $c = '';
-        read($s, $c, $len + $pad) if $len + $pad;
-        $out .= substr($c, 0, $len) if $type == 6;
-        last if $type == 3;
-    }
-    my ($status) = $out =~ /^Status: (\d+)/m;
-    my (undef, $body) = split /\r\n\r\n/, $out, 2;
-    return ($status // 0, $body // '');
-}
+sub log_text { own_log() }
+sub fcgi { my ($status, undef, $body) = fcgi_request('', @_); return ($status, $body) }
 
 # The body limits the workers answer with: a declared body larger than any allowed
 # limit is refused before it is read, naming the limit in force.
@@ -54,27 +31,12 @@ sub limits_seen {
 
 # --- the master ---
 write_conf("GIGD_JSON_BODY_LIMIT=2048\n");
-my $master = fork // die "fork: $!";
-if (!$master) {
-    delete @ENV{qw(GIGD_JSON_BODY_LIMIT GIGD_STRIPE_TIMEOUT)};
-    @ENV{qw(GIGD_WORKERS GIGD_SOCKET GIGD_PIDFILE GIGD_CONFIG_FILE)} = (2, $sock, "$dir/gigd.pid", $conf);
-    open STDIN, '<', '/dev/null';
-    open STDOUT, '>>', $log;
-    open STDERR, '>&', \*STDOUT;
-    POSIX::setsid();
-    exec "$build/gigd" or POSIX::_exit(127);
-}
-END {
-    if ($master) {
-        kill 'QUIT', $master;
-        for (1 .. 100) { last if waitpid($master, POSIX::WNOHANG()) == $master; sleep 0.1 }
-        kill 'KILL', $master if kill 0, $master;
-    }
-}
+own_master(GIGD_CONFIG_FILE => $conf, GIGD_JSON_BODY_LIMIT => undef, GIGD_STRIPE_TIMEOUT => undef);
+my $master = own_master_pid();
 sub workers { my @p = sort { $a <=> $b } split " ", `pgrep -P $master`; return @p }
 sub hup_and_wait_for { my ($re) = @_; kill 'HUP', $master; return wait_for(sub { log_text() =~ $re }, 10) }
 
-ok wait_for(sub { -S $sock && workers() == 2 }, 10), 'own master up with 2 workers' or diag log_text();
+ok wait_for(sub { workers() == 2 }, 10), 'own master up with 2 workers' or diag log_text();
 is limits_seen(), '2048', 'the file sets the body limit';
 
 subtest 'a reload with one bad value changes nothing' => sub {

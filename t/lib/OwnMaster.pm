@@ -1,6 +1,6 @@
 # OwnMaster.pm — a second gigd master of a test's own (socket, pidfile and log in a
 # temporary directory, settings from the test), spoken to over FastCGI directly, for
-# settings the shared stack cannot change (t/api/config_reload.t does the same by hand).
+# settings the shared stack cannot change (t/api/config_reload.t, t/api/pin_body_limit.t).
 package OwnMaster;
 use strict;
 use warnings;
@@ -12,13 +12,16 @@ use POSIX ();
 use Time::HiRes qw(sleep);
 use Gigd;
 
-our @EXPORT = qw(own_master fcgi_request own_log);
+our @EXPORT = qw(own_master own_master_pid fcgi_request own_log);
 
 my ($dir, $sock, $log, $master);
 
+sub own_master_pid { return $master }
+
 sub own_log { open my $f, '<', $log or return ''; local $/; return <$f> }
 
-# Starts the master with GIGD_WORKERS=2 and the given GIGD_* settings; waits for its socket.
+# Starts the master with GIGD_WORKERS=2 and the given GIGD_* settings (undef removes one
+# from its environment; GIGD_CONFIG_FILE only when given); waits for its socket.
 sub own_master {
     my (%env) = @_;
     my $build = $ENV{GIGD_TEST_BUILD} or die "GIGD_TEST_BUILD not set\n";
@@ -28,7 +31,8 @@ sub own_master {
     if (!$master) {
         delete $ENV{GIGD_CONFIG_FILE};
         @ENV{qw(GIGD_WORKERS GIGD_SOCKET GIGD_PIDFILE)} = (2, $sock, "$dir/gigd.pid");
-        @ENV{keys %env} = values %env;
+        $ENV{$_} = $env{$_} for grep { defined $env{$_} } keys %env;
+        delete $ENV{$_} for grep { !defined $env{$_} } keys %env;
         open STDIN, '<', '/dev/null';
         open STDOUT, '>>', $log;
         open STDERR, '>&', \*STDOUT;
