@@ -20,5 +20,7 @@ void h_auth_password(struct request *r);
 /* h_ops.c */
 void h_healthz(struct request *r);
 void h_cron(struct request *r);
+void h_status(struct request *r);   /* loopback / GIGD_OPS_ALLOW, through nginx's marked locations */
+void h_metrics(struct request *r);
 
 #endif

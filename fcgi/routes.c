@@ -10,6 +10,9 @@ const struct route routes[] = {
     {"GET", "/healthz", h_healthz, ROUTE_PUBLIC},
     {"GET", "/api/cron/:job", h_cron, ROUTE_PUBLIC},
     {"POST", "/api/cron/:job", h_cron, ROUTE_PUBLIC},
+    /* the scoreboard and the metrics: refused unless nginx's own locations mark the request (h_ops.c) */
+    {"GET", "/status", h_status, ROUTE_PUBLIC},
+    {"GET", "/metrics", h_metrics, ROUTE_PUBLIC},
 
     /* auth */
     {"POST", "/api/auth/signup", h_auth_signup, ROUTE_JSON},
