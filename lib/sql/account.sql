@@ -61,7 +61,11 @@ SELECT r.id, gig_rating_json(r) FROM gig_ratings r
  WHERE (r.rater_id = $1 OR r.ratee_id = $1) AND ($2::uuid IS NULL OR r.id > $2::uuid) ORDER BY r.id LIMIT $3::int
 
 -- name: st_acct_x_notifications
-SELECT n.id, notification_json(n) FROM notifications n
+-- A new_message notification's body is a copy of another user's message: that belongs
+-- to its sender's export (messages_sent), so it is left out here.
+SELECT n.id, CASE WHEN n.type = 'new_message' THEN (notification_json(n)::jsonb - 'body')::json
+                  ELSE notification_json(n) END
+  FROM notifications n
  WHERE n.user_id = $1 AND ($2::uuid IS NULL OR n.id > $2::uuid) ORDER BY n.id LIMIT $3::int
 
 -- name: st_acct_x_payments
