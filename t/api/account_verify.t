@@ -104,6 +104,12 @@ subtest 'an unverified account is refused on every gated route' => sub {
         is $s, 403, "$m $p → 403";
         is $d->{code}, 'EMAIL_NOT_VERIFIED', '… EMAIL_NOT_VERIFIED';
     }
+    my (undef, $doc) = api(GET => '/api/openapi.json');
+    for my $g (@gated) {
+        (my $p = $g->[1]) =~ s/\Q$id\E|\Q$org\E/{id}/g;
+        like $doc->{paths}{$p}{lc $g->[0]}{responses}{403}{description} // '', qr/EMAIL_NOT_VERIFIED/,
+             "OpenAPI documents the gate on $g->[0] $p";
+    }
     ($s, $d) = api(POST => '/api/gigs', json => GigdTest::gig());
     is $s, 401, 'no session is still 401, not the gate';
     my ($n) = psql_row("SELECT count(*) FROM gigs WHERE poster_id = '$u->{id}'");
