@@ -26,6 +26,7 @@ static const struct {
     {R_UPSTREAM, 502, "UPSTREAM_ERROR"},
     {R_UNAVAILABLE, 503, "UNAVAILABLE"},
     {R_TIMEOUT, 503, "TIMEOUT"},
+    {R_SUSPENDED, 403, "ACCOUNT_SUSPENDED"}, /* trust: a suspended account signing in */
 };
 
 int respond_status(enum result r)

@@ -121,7 +121,8 @@ out:
 STMT(st_gig_get,
      "SELECT gig_json(g, p), gig_manager(g.organization_id, g.poster_id, $2::uuid) IS TRUE"
      " FROM gigs g JOIN profiles p ON p.id = g.poster_id"
-     " WHERE g.id = $1 AND (g.status <> 'draft' OR gig_manager(g.organization_id, g.poster_id, $2::uuid))");
+     " WHERE g.id = $1 AND (g.status <> 'draft' OR gig_manager(g.organization_id, g.poster_id, $2::uuid))"
+     " AND (g.hidden_at IS NULL OR gig_manager(g.organization_id, g.poster_id, $2::uuid))"); /* trust: taken down */
 
 enum result gigs_get(struct gctx *g, const char *id, const char *viewer, const char **json)
 {
