@@ -1,6 +1,6 @@
 # Blocks (issue 15, item 3): block / unblock / list; a blocked pair — whichever of the two
 # blocked — is refused 403 on every interaction path (open a conversation, send in an
-# existing one, apply, review) and neither sees the other's gigs in search (signed in)
+# existing one, call, apply, review) and neither sees the other's gigs in search (signed in)
 # or recommendations; unblocking restores all of it.
 use strict;
 use warnings;
@@ -95,6 +95,8 @@ for my $dir ([$a, $b, $gb, 'blocker → blocked'], [$b, $a, $ga, 'blocked → bl
         is $s, 403, 'open one about their gig → 403';
         ($s) = api(POST => "/api/conversations/$cid/messages", token => $me->{token}, json => { content => 'hello?' });
         is $s, 403, 'send in the existing conversation → 403';
+        ($s) = api(POST => '/api/calls', token => $me->{token}, json => { participant_id => $other->{id} });
+        is $s, 403, 'call them → 403';
         ($s, $d) = apply_to($me, $other_gig->{id});
         is $s, 403, 'apply to their gig → 403';
         like $d->{error}, qr/blocked/, 'the message says why';
