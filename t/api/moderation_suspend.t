@@ -122,6 +122,8 @@ subtest 'suspension: every token and stream dies at once, content hidden' => sub
     is $v->{search}, 0, 'gone from search';
     is $v->{message}, 0, 'their message hidden from the other participant';
     is $v->{review}, 0, 'their review hidden';
+    ($s) = api(GET => "/api/profiles/$bad->{username}");
+    is $s, 404, 'their public profile: 404';
     ($s) = api(POST => '/api/reports', token => $other->{token}, json => { subject_type => 'user', subject_id => $bad->{id}, reason => 'x' });
     is $s, 404, 'a suspended user is not reportable (already handled)';
     ($s) = api(POST => "/api/admin/users/$bad->{id}/suspend", token => $mod->{token});
@@ -147,6 +149,8 @@ subtest 'lifting the suspension' => sub {
     my $v = visible();
     ok $v->{gig} && $v->{search} && $v->{message} && $v->{review}, 'content visible again';
     is $v->{gig2}, 0, 'the gig taken down before stays down';
+    ($s) = api(GET => "/api/profiles/$bad->{username}");
+    is $s, 200, 'the profile is back';
     my (undef, $audit) = api(GET => '/api/admin/audit-log?limit=100', token => $admin->{token});
     my %acts = map { $_->{action} => 1 } grep { $_->{subject_id} eq $bad->{id} } @{ $audit->{data}{data} };
     ok $acts{'user.suspend'} && $acts{'user.unsuspend'}, 'both in the audit log';
