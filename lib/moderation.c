@@ -95,8 +95,11 @@ static const struct vfield reason_fields[] = {
 };
 
 /* Locks the target's row (a concurrent sign-in's new session waits for the outcome,
- * sql/018) and checks the caller outranks it: nobody suspends a peer or themselves. */
-STMT(st_mod_target_lock, "SELECT role FROM users WHERE id = $1 FOR UPDATE");
+ * sql/018) and checks the caller outranks it: nobody suspends a peer or themselves.
+ * NO KEY UPDATE, as the UPDATE itself takes: it still excludes the sign-in's FOR SHARE
+ * but not the KEY SHARE of foreign-key checks (a notification to the user inserted
+ * while its writer holds a row this suspension will update would deadlock). */
+STMT(st_mod_target_lock, "SELECT role FROM users WHERE id = $1 FOR NO KEY UPDATE");
 STMT(st_mod_actor_role, "SELECT role FROM users WHERE id = $1");
 
 static enum result lock_target(struct gctx *g, const char *user_id)
