@@ -119,6 +119,8 @@ sub search_has {
 }
 subtest 'gig takedown and restore' => sub {
     is gig_status($user), 200, 'visible before';
+    ($s) = api(POST => "/api/gigs/$gig->{id}/save", token => $user->{token});
+    ok $s == 200 || $s == 201, 'a user bookmarks it';
     ok search_has(), 'in search before';
     ($s) = api(POST => '/api/admin/gigs/' . uuid_random() . '/takedown', token => $mod->{token});
     is $s, 404, 'unknown gig → 404';
@@ -133,12 +135,16 @@ subtest 'gig takedown and restore' => sub {
     ok !search_has(), 'gone from search';
     ($s) = apply_to($user, $gig->{id});
     is $s, 404, 'nobody applies to it';
+    my (undef, $saved) = api(GET => '/api/me/saved-gigs', token => $user->{token});
+    ok !(grep { $_->{id} eq $gig->{id} } @{ $saved->{data} }), 'gone from the bookmarks';
     my ($n) = psql_row("SELECT count(*) FROM gigs WHERE id = '$gig->{id}'");
     is $n, 1, 'kept in the database';
     ($s) = api(POST => "/api/admin/gigs/$gig->{id}/restore", token => $mod->{token}, json => { reason => 'appeal upheld' });
     is $s, 200, 'restored';
     is gig_status($user), 200, 'visible again';
     ok search_has(), 'in search again';
+    (undef, $saved) = api(GET => '/api/me/saved-gigs', token => $user->{token});
+    ok((grep { $_->{id} eq $gig->{id} } @{ $saved->{data} }), 'back in the bookmarks');
     ($s) = api(POST => "/api/admin/gigs/$gig->{id}/restore", token => $mod->{token});
     is $s, 409, 'restoring what is not taken down → 409';
     ($s) = api(POST => "/api/admin/gigs/$gig->{id}/takedown", token => $mod->{token});
