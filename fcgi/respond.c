@@ -26,6 +26,7 @@ static const struct {
     {R_UPSTREAM, 502, "UPSTREAM_ERROR"},
     {R_UNAVAILABLE, 503, "UNAVAILABLE"},
     {R_TIMEOUT, 503, "TIMEOUT"},
+    {R_UNVERIFIED, 403, "EMAIL_NOT_VERIFIED"},
     {R_SUSPENDED, 403, "ACCOUNT_SUSPENDED"}, /* trust: a suspended account signing in */
 };
 
@@ -134,7 +135,7 @@ static const char *reason(int status)
 
 void respond_flush(struct request *r)
 {
-    if (!r->fcgx)
+    if (!r->fcgx || r->streamed)
         return;
     FCGX_Stream *o = r->fcgx->out;
     FCGX_FPrintF(o, "Status: %d %s\r\n", r->status, reason(r->status));
