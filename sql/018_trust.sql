@@ -25,9 +25,8 @@ ALTER TABLE reviews
     ADD CONSTRAINT reviews_hidden_check CHECK ((hidden_at IS NULL) = (hidden_cause IS NULL));
 -- The unfiltered search total subtracts hidden active gigs: a few rows, found here.
 CREATE INDEX gigs_hidden_active_idx ON gigs (poster_id) WHERE hidden_at IS NOT NULL AND status = 'active';
--- Suspension hides (and lifting it shows) the user's messages and reviews by author.
-CREATE INDEX messages_sender_idx ON messages (sender_id);
-CREATE INDEX reviews_reviewer_idx ON reviews (reviewer_id);
+-- Suspension hides (and lifting it shows) the user's messages and reviews by author:
+-- messages_sender_idx and reviews_reviewer_idx (sql/017) find them.
 
 -- ---- blocks ----
 
