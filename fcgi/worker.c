@@ -205,6 +205,14 @@ static enum result check_csrf(struct request *r)
     return R_SUCCESS;
 }
 
+/* Step 3b: the email-verification gate, in this one place for every gated route. */
+static enum result check_verified(struct request *r, unsigned flags)
+{
+    if ((flags & ROUTE_VERIFIED) && cfg.require_email_verification && !r->g.email_verified)
+        return gctx_fail(&r->g, R_UNVERIFIED, "Verify your email address first");
+    return R_SUCCESS;
+}
+
 /* Step 4: the body of an unsafe request, up to the JSON limit (uploads stream their own). */
 static enum result read_body(struct request *r, unsigned flags)
 {
@@ -247,6 +255,8 @@ void worker_dispatch(struct request *r)
         rc = authenticate(r, rt->flags);
     if (!rc)
         rc = check_csrf(r);
+    if (!rc)
+        rc = check_verified(r, rt->flags);
     if (!rc)
         rc = read_body(r, rt->flags);
     if (!rc)

@@ -81,6 +81,10 @@ static const struct setting settings[] = {
     CFG_N("GIGD_MATCH_WAVE", match_wave, "5", 1, 100),
     CFG_N("GIGD_MATCH_WAVE_INTERVAL", match_wave_interval, "300", 1, 86400),
     CFG_N("GIGD_PLATFORM_FEE_BPS", platform_fee_bps, "1200", 0, 5000),
+    /* accounts: email verification, deletion */
+    CFG_N("GIGD_REQUIRE_EMAIL_VERIFICATION", require_email_verification, "1", 0, 1),
+    CFG_N("GIGD_VERIFY_RESEND_MAX", verify_resend_max, "3", 0, 1000),
+    CFG_N("GIGD_ACCOUNT_GRACE_DAYS", account_grace_days, "30", 0, 3650),
 };
 
 /* A growable list of malloc'd strings. */

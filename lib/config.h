@@ -57,6 +57,10 @@ struct config {
     long match_wave;              /* providers offered an urgent gig per wave */
     long match_wave_interval;     /* seconds between waves while nobody is selected */
     long platform_fee_bps;        /* platform fee on urgent gigs, basis points (1200 = 12 %) */
+    /* accounts */
+    long require_email_verification; /* 1: unverified accounts cannot post, apply, message or pay */
+    long verify_resend_max;       /* verification mails a user may ask for per hour; 0 = no cap */
+    long account_grace_days;      /* days a deleted account can be restored before it is erased */
     /* Derived at load: scheme://host[:port] of public_url, lowercased, default port
      * dropped. Every same-origin check compares against it. */
     const char *public_origin;
