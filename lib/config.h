@@ -53,6 +53,8 @@ struct config {
     long match_wave;              /* providers offered an urgent gig per wave */
     long match_wave_interval;     /* seconds between waves while nobody is selected */
     long platform_fee_bps;        /* platform fee on urgent gigs, basis points (1200 = 12 %) */
+    /* saved-search alerts */
+    long alert_min_interval;      /* seconds between two gig_alerts of one saved search */
     /* Derived at load: scheme://host[:port] of public_url, lowercased, default port
      * dropped. Every same-origin check compares against it. */
     const char *public_origin;
