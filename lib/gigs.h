@@ -39,11 +39,11 @@ enum result gigs_delete(struct gctx *g, const char *id);
 /* {status}: legal transitions only; → active takes a quota unit; → filled/closed rejects
  * undecided applications and notifies each applicant. */
 enum result gigs_set_status(struct gctx *g, const char *id, const cJSON *body, const char **json);
-/* The caller's gigs, every status, newest first. */
+/* PaginatedResult of the caller's gigs, every status, newest first. */
 enum result gigs_mine(struct gctx *g, const char *page, const char *limit, const char **json);
 /* Bookmarks (save = true) or un-bookmarks a gig the caller may see; idempotent. */
 enum result gigs_save(struct gctx *g, const char *id, bool save);
-/* The caller's bookmarked gigs, most recently saved first. */
+/* PaginatedResult of the caller's bookmarked gigs, most recently saved first. */
 enum result gigs_saved(struct gctx *g, const char *page, const char *limit, const char **json);
 /* {posts_used, posts_limit, can_post} */
 enum result gigs_usage(struct gctx *g, const char **json);
