@@ -205,6 +205,15 @@ subtest '50 concurrent activations: exactly one alert, then the digest' => sub {
     my $ssid = $d->{data}{id};
     my @posters = map { pro_user() } 1 .. 5;
     my @drafts = map { new_gig($posters[$_ % 5], category => $cat, status => 'draft') } 0 .. 24;
+    # Line the activations up: a session holds the saved search's row for a moment, so
+    # the first activations all reach the match while it is locked and then race for it.
+    my $locker = fork // die "fork: $!";
+    if (!$locker) {
+        exec 'psql', $ENV{GIGD_DATABASE_URL}, '-XqAt', '-c',
+             "BEGIN; SELECT 1 FROM saved_searches WHERE id = '$ssid' FOR UPDATE; SELECT pg_sleep(1.2); COMMIT;";
+        exit 1;
+    }
+    wait_for(sub { (psql_row("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1.2)%' AND pid <> pg_backend_pid()"))[0] }, 5);
     my @st = parallel(50, sub {
         my ($i) = @_;
         my $p = $posters[$i % 5];
@@ -213,6 +222,7 @@ subtest '50 concurrent activations: exactly one alert, then the digest' => sub {
             : api(POST => '/api/gigs', token => $p->{token}, json => gig_input(category => $cat));
         return $st;
     });
+    waitpid $locker, 0;
     is scalar(grep { $_ == 200 || $_ == 201 } @st), 50, 'all 50 activations succeeded' or diag "@st";
     my @a = alerts($w);
     is scalar @a, 1, 'exactly one alert';
