@@ -112,8 +112,9 @@ static bool read_quiet(struct gctx *g, const cJSON *q, struct prefs_put *p)
     struct vvalue v[ARRAY_SIZE(quiet_fields)];
     bool ok = validate(&sub, q, quiet_fields, v) == R_SUCCESS;
     const cJSON *f;
-    cJSON_ArrayForEach(f, sub.fields)
+    cJSON_ArrayForEach(f, sub.fields) {
         gctx_fail_field(g, arena_sprintf(g->a, "quiet_hours.%s", f->string), f->valuestring);
+    }
     if (ok && !strncmp(v[0].s, v[1].s, 5)) {
         gctx_fail_field(g, "quiet_hours.end", "must differ from start");
         ok = false;
@@ -138,9 +139,10 @@ static enum result read_put(struct gctx *g, const cJSON *body, struct prefs_put 
         ok = false;
     } else if (t) {
         const cJSON *v;
-        cJSON_ArrayForEach(v, t)
+        cJSON_ArrayForEach(v, t) {
             if (!read_channels(g, v->string, v, changes))
                 ok = false;
+        }
     }
     const cJSON *q = cJSON_GetObjectItemCaseSensitive(body, "quiet_hours");
     if (q && !read_quiet(g, q, p))
