@@ -78,7 +78,8 @@ $$ SELECT coalesce(nullif(current_setting('gigd.alert_min_interval', true), ''),
 -- search's own conditions), locks them in id order (concurrent activations queue on the
 -- same rows instead of deadlocking, and each sees the other's last_alert_at once it has
 -- the lock), alerts those not alerted within gig_alert_interval() with the count held
--- back since as digest_count, and counts the match on the others. Never the poster.
+-- back since as digest_count, and counts the match on the others. Never the poster, nor
+-- an account being deleted (sql/017: its searches wait for a restore, or its erasure).
 CREATE FUNCTION gigs_raise_alerts() RETURNS trigger LANGUAGE plpgsql AS
 $$
 BEGIN
@@ -86,6 +87,7 @@ BEGIN
         SELECT s.id, s.user_id, s.name, s.pending_count,
                (s.last_alert_at IS NULL OR s.last_alert_at <= now() - gig_alert_interval()) AS due
           FROM saved_searches s
+          JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL   -- not during a deletion's grace period
          WHERE s.anchors && gig_alert_anchors(NEW)
            AND s.user_id <> NEW.poster_id
            AND (s.search IS NULL OR NEW.search_tsv @@ websearch_to_tsquery('english', s.search))
@@ -222,8 +224,19 @@ BEGIN
         SELECT u.email, NEW.title, coalesce(NEW.body, NEW.title)
                || E'\n\nYou get this mail because email is on for these notifications;'
                || E' change it under notification preferences.\n'
-          FROM users u WHERE u.id = NEW.user_id;
+          FROM users u WHERE u.id = NEW.user_id AND u.deleted_at IS NULL;
     END IF;
     RETURN NULL;
 END
 $$;
+
+-- An erased account (sql/017's erase job) keeps neither its saved searches nor its
+-- preferences: personal data, needed by nobody else.
+CREATE FUNCTION users_erase_alerts() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN
+    DELETE FROM saved_searches WHERE user_id = NEW.id;
+    DELETE FROM notification_preferences WHERE user_id = NEW.id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER users_erase_alerts AFTER UPDATE OF erased_at ON users
+    FOR EACH ROW WHEN (NEW.erased_at IS NOT NULL AND OLD.erased_at IS NULL) EXECUTE FUNCTION users_erase_alerts();

@@ -235,6 +235,22 @@ subtest '50 concurrent activations: exactly one alert, then the digest' => sub {
     is $a[1][2], 49, 'carrying the 49 as its digest';
 };
 
+subtest 'deleted accounts: no alerts in the grace period, searches gone once erased' => sub {
+    my $w = new_user();
+    my $poster = pro_user();
+    my $cat = "$tag-d";
+    save_search($w, { filters => { category => $cat } });
+    psql("UPDATE users SET deleted_at = now() WHERE id = '$w->{id}'");
+    new_gig($poster, category => $cat);
+    is scalar(alerts($w)), 0, 'a deactivated account gets no alert';
+    psql("UPDATE users SET deleted_at = NULL WHERE id = '$w->{id}'");
+    new_gig($poster, category => $cat);
+    is scalar(alerts($w)), 1, 'restored: alerts again';
+    psql("UPDATE users SET deleted_at = now(), erased_at = now() WHERE id = '$w->{id}'");
+    my ($n) = psql_row("SELECT count(*) FROM saved_searches WHERE user_id = '$w->{id}'");
+    is $n, 0, 'erased: its saved searches are gone';
+};
+
 subtest 'candidates come from the anchors index' => sub {
     my ($anchors) = psql_row("SELECT saved_search_anchors('design', '{a}', '{b}', 'c', 'remote')::text");
     is $anchors, '{c:design}', 'category first';
