@@ -144,3 +144,8 @@ enum result saved_searches_delete(struct gctx *g, const char *id)
     const char *out;
     return DB_ONE(g, &out, "Saved search not found", &st_ss_delete, id, g->user_id);
 }
+
+enum result saved_searches_cron_digests(struct gctx *g, const char **json)
+{
+    return DB_ONE0(g, json, "No digest summary", &st_ss_digests);
+}

@@ -15,5 +15,8 @@ enum result saved_searches_create(struct gctx *g, const cJSON *body, const char 
 enum result saved_searches_list(struct gctx *g, const char *page, const char *limit, const char **json);
 /* Deletes one of the caller's; anyone else's (or an unknown id) is R_NOTFOUND. */
 enum result saved_searches_delete(struct gctx *g, const char *id);
+/* Cron job alert-digests: one gig_alert with digest_count for each saved search that
+ * held matches back and was last alerted over GIGD_ALERT_MIN_INTERVAL ago. {"digests":N}. */
+enum result saved_searches_cron_digests(struct gctx *g, const char **json);
 
 #endif

@@ -30,6 +30,8 @@ CREATE TABLE saved_searches (
 );
 CREATE INDEX saved_searches_user_idx ON saved_searches (user_id, created_at DESC);
 CREATE INDEX saved_searches_anchors_idx ON saved_searches USING gin (anchors);
+-- The alert-digests job's work: searches holding back matches (few), by age of their alert.
+CREATE INDEX saved_searches_digest_idx ON saved_searches (last_alert_at) WHERE pending_count > 0;
 
 -- The quoted lexemes of the positive part of a web search (querytree drops negations):
 -- a gig matching the query contains at least one of them.

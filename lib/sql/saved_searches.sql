@@ -23,3 +23,27 @@ SELECT (SELECT count(*) FROM saved_searches WHERE user_id = $1),
        (SELECT coalesce(json_agg(saved_search_json(s) ORDER BY s.created_at DESC, s.id DESC), '[]')
           FROM (SELECT * FROM saved_searches WHERE user_id = $1
                  ORDER BY created_at DESC, id DESC LIMIT $2::int OFFSET $3::int) s)
+
+-- name: st_ss_digests
+-- The alert-digests job: each saved search that held matches back and whose last alert
+-- is over gig_alert_interval() old gets one gig_alert carrying the count (no gig: the
+-- matches are in the search's results), so a count is never left waiting for another
+-- match. Rows an activation holds are skipped (it alerts them itself); at most 1000 a
+-- run, oldest first. Accounts being deleted wait, as for alerts.
+WITH c AS (
+    SELECT s.id, s.user_id, s.name, s.pending_count
+      FROM saved_searches s JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL
+     WHERE s.pending_count > 0 AND s.last_alert_at <= now() - gig_alert_interval()
+     ORDER BY s.last_alert_at, s.id LIMIT 1000
+       FOR UPDATE OF s SKIP LOCKED),
+u AS (
+    UPDATE saved_searches s SET last_alert_at = now(), pending_count = 0 FROM c WHERE s.id = c.id),
+n AS (
+    INSERT INTO notifications (user_id, type, title, body, data)
+    SELECT c.user_id, 'gig_alert', c.pending_count || ' new gigs match your saved search',
+           format('%s new gigs match %s since your last alert', c.pending_count,
+                  coalesce('"' || c.name || '"', 'your saved search')),
+           jsonb_build_object('saved_search_id', c.id, 'digest_count', c.pending_count)
+      FROM c
+    RETURNING 1)
+SELECT json_build_object('digests', count(*)) FROM n

@@ -2,7 +2,8 @@
 # search's own parser, at most 20 per user; gig_alert notifications raised in the
 # database when a matching gig becomes active (created active or published), never to
 # the poster, at most one per saved search per GIGD_ALERT_MIN_INTERVAL with the count
-# held back carried by the next alert — also under 50 concurrent activations.
+# held back carried by the next alert (or by the alert-digests job once the interval is
+# over) — also under 50 concurrent activations.
 use strict;
 use warnings;
 use Test::More;
@@ -233,6 +234,35 @@ subtest '50 concurrent activations: exactly one alert, then the digest' => sub {
     @a = alerts($w);
     is scalar @a, 2, 'after the interval: the next alert';
     is $a[1][2], 49, 'carrying the 49 as its digest';
+};
+
+subtest 'the alert-digests job: held-back counts go out without a further match' => sub {
+    my $w = new_user();
+    my $poster = pro_user();
+    my $cat = "$tag-e";
+    ($s, $d) = save_search($w, { name => 'Digest me', filters => { category => $cat } });
+    my $ssid = $d->{data}{id};
+    new_gig($poster, category => $cat) for 1 .. 3;
+    is scalar(alerts($w)), 1, 'one alert, two held back';
+    my $cron = sub { api(POST => '/api/cron/alert-digests', headers => { Authorization => 'Bearer ' . cron_secret() }) };
+    ($s, $d) = $cron->();
+    is $s, 200, 'job runs';
+    is scalar(alerts($w)), 1, 'within the interval: nothing';
+    psql("UPDATE saved_searches SET last_alert_at = now() - interval '61 minutes' WHERE id = '$ssid'");
+    ($s, $d) = $cron->();
+    ok $d->{data}{digests} >= 1, 'the job counts its digests';
+    my @a = alerts($w);
+    is scalar @a, 2, 'after it: one digest';
+    is $a[1][0], '', 'no gig';
+    is $a[1][2], 2, 'digest_count 2';
+    like $a[1][3], qr/^2 new gigs match "Digest me"/, 'the body says so';
+    psql("UPDATE saved_searches SET last_alert_at = now() - interval '61 minutes' WHERE id = '$ssid'");
+    $cron->();
+    is scalar(alerts($w)), 2, 'nothing held back: no digest';
+    my $out = `$ENV{GIGD_TEST_BUILD}/gigctl cron alert-digests 2>&1`;
+    is $?, 0, 'gigctl cron alert-digests';
+    ($s) = api(POST => '/api/cron/alert-digests');
+    is $s, 401, 'the job needs the cron secret';
 };
 
 subtest 'deleted accounts: no alerts in the grace period, searches gone once erased' => sub {
