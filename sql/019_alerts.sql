@@ -81,7 +81,9 @@ $$ SELECT coalesce(nullif(current_setting('gigd.alert_min_interval', true), ''),
 -- same rows instead of deadlocking, and each sees the other's last_alert_at once it has
 -- the lock), alerts those not alerted within gig_alert_interval() with the count held
 -- back since as digest_count, and counts the match on the others. Never the poster, nor
--- an account being deleted (sql/017: its searches wait for a restore, or its erasure).
+-- a user the search would not show the gig to (blocked either way, a taken-down gig),
+-- nor an account being deleted (its searches wait for a restore, or its erasure) or
+-- suspended.
 CREATE FUNCTION gigs_raise_alerts() RETURNS trigger LANGUAGE plpgsql AS
 $$
 BEGIN
@@ -89,9 +91,12 @@ BEGIN
         SELECT s.id, s.user_id, s.name, s.pending_count,
                (s.last_alert_at IS NULL OR s.last_alert_at <= now() - gig_alert_interval()) AS due
           FROM saved_searches s
-          JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL   -- not during a deletion's grace period
+          -- not during a deletion's grace period (sql/017), nor while suspended (sql/018)
+          JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL AND u.suspended_at IS NULL
          WHERE s.anchors && gig_alert_anchors(NEW)
            AND s.user_id <> NEW.poster_id
+           AND NEW.hidden_at IS NULL                       -- a taken-down gig is in no search
+           AND NOT blocked_pair(s.user_id, NEW.poster_id)  -- as GET /api/gigs hides it (sql/018)
            AND (s.search IS NULL OR NEW.search_tsv @@ websearch_to_tsquery('english', s.search))
            AND (s.category IS NULL OR NEW.category = s.category)
            AND (s.skills IS NULL OR NEW.skills_required && s.skills)

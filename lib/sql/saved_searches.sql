@@ -29,10 +29,11 @@ SELECT (SELECT count(*) FROM saved_searches WHERE user_id = $1),
 -- is over gig_alert_interval() old gets one gig_alert carrying the count (no gig: the
 -- matches are in the search's results), so a count is never left waiting for another
 -- match. Rows an activation holds are skipped (it alerts them itself); at most 1000 a
--- run, oldest first. Accounts being deleted wait, as for alerts.
+-- run, oldest first. Accounts being deleted or suspended wait, as for alerts.
 WITH c AS (
     SELECT s.id, s.user_id, s.name, s.pending_count
-      FROM saved_searches s JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL
+      FROM saved_searches s
+      JOIN users u ON u.id = s.user_id AND u.deleted_at IS NULL AND u.suspended_at IS NULL
      WHERE s.pending_count > 0 AND s.last_alert_at <= now() - gig_alert_interval()
      ORDER BY s.last_alert_at, s.id LIMIT 1000
        FOR UPDATE OF s SKIP LOCKED),

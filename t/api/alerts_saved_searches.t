@@ -281,6 +281,22 @@ subtest 'deleted accounts: no alerts in the grace period, searches gone once era
     is $n, 0, 'erased: its saved searches are gone';
 };
 
+subtest 'no alert across a block, nor to a suspended user' => sub {
+    my ($w, $v) = (new_user(), new_user());
+    my $poster = pro_user();
+    my $cat = "$tag-f";
+    save_search($_, { filters => { category => $cat } }) for $w, $v;
+    ($s) = api(POST => "/api/users/$poster->{id}/block", token => $w->{token});
+    ok $s == 200 || $s == 201, 'the watcher blocks the poster';
+    psql("UPDATE users SET suspended_at = now() WHERE id = '$v->{id}'");
+    new_gig($poster, category => $cat);
+    is scalar(alerts($w)), 0, 'blocked: no alert';
+    is scalar(alerts($v)), 0, 'suspended: no alert';
+    api(DELETE => "/api/users/$poster->{id}/block", token => $w->{token});
+    new_gig($poster, category => $cat);
+    is scalar(alerts($w)), 1, 'unblocked: alerts again';
+};
+
 subtest 'candidates come from the anchors index' => sub {
     my ($anchors) = psql_row("SELECT saved_search_anchors('design', '{a}', '{b}', 'c', 'remote')::text");
     is $anchors, '{c:design}', 'category first';
