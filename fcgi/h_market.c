@@ -106,14 +106,18 @@ void h_apps_bulk_status(struct request *r) { RENDER(r, 200, applications_bulk_st
 /* ---- reviews ---- */
 
 void h_reviews_create(struct request *r) { RENDER(r, 201, reviews_create(&r->g, r->json, RENDER_OUT)); }
-void h_reviews_user(struct request *r) { RENDER(r, 200, reviews_for_user(&r->g, req_arg(r, 0), RENDER_OUT)); }
+void h_reviews_user(struct request *r)
+{
+    RENDER(r, 200, reviews_for_user(&r->g, req_arg(r, 0), req_query(r, "page"), req_query(r, "limit"), RENDER_OUT));
+}
 void h_reviews_rating(struct request *r) { RENDER(r, 200, reviews_rating(&r->g, req_arg(r, 0), RENDER_OUT)); }
 
 /* ---- notifications ---- */
 
 void h_notifications_list(struct request *r)
 {
-    RENDER(r, 200, notifications_list(&r->g, req_query(r, "unread_only"), req_query(r, "limit"), RENDER_OUT));
+    RENDER(r, 200, notifications_list(&r->g, req_query(r, "unread_only"), req_query(r, "page"), req_query(r, "limit"),
+                                      RENDER_OUT));
 }
 
 void h_notifications_read(struct request *r) { RENDER(r, 200, notifications_read(&r->g, req_arg(r, 0), RENDER_OUT)); }

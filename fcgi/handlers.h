@@ -8,6 +8,7 @@
 #include "h_urgent.h" /* urgent gigs and availability */
 #include "h_org.h"    /* organizations, invitations, jobs, job board */
 #include "h_trust.h"  /* blocks, reports, moderation (the admin routes) */
+#include "h_alerts.h" /* saved searches (gig alerts), notification preferences */
 
 /* h_auth.c */
 void h_auth_signup(struct request *r);

@@ -125,6 +125,13 @@ const struct route routes[] = {
     {"GET", "/api/notifications/unread-count", h_notifications_unread, ROUTE_AUTH},
     {"POST", "/api/notifications/:id/read", h_notifications_read, ROUTE_AUTH},
 
+    /* saved searches raising gig alerts, notification preferences (h_alerts.c) */
+    {"POST", "/api/me/saved-searches", h_saved_searches_create, ROUTE_AUTH | ROUTE_JSON},
+    {"GET", "/api/me/saved-searches", h_saved_searches_list, ROUTE_AUTH},
+    {"DELETE", "/api/me/saved-searches/:id", h_saved_searches_delete, ROUTE_AUTH},
+    {"GET", "/api/me/notification-preferences", h_notify_prefs_get, ROUTE_AUTH},
+    {"PUT", "/api/me/notification-preferences", h_notify_prefs_put, ROUTE_AUTH | ROUTE_JSON},
+
     /* organizations: workspaces, members, invitations, categories, jobs (h_org.c);
      * /members/me before /members/:userId */
     {"POST", "/api/organizations", h_org_create, ROUTE_AUTH | ROUTE_JSON},

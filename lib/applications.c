@@ -116,23 +116,31 @@ static enum result status_param(struct gctx *g, const char *status)
     return gctx_fail_field(g, "status", "must be one of: pending reviewing shortlisted rejected accepted withdrawn");
 }
 
+/* ($1 applicant, $2 status or NULL, $3 limit, $4 offset, $5 count cap) → total, page. */
 STMT(st_apps_mine,
-     "SELECT coalesce(json_agg(application_json(a) || jsonb_build_object('gig', gig_json(g, p))"
-     "                         ORDER BY a.created_at DESC, a.id), '[]')"
-     " FROM (SELECT * FROM applications WHERE applicant_id = $1 AND ($2::text IS NULL OR status = $2)"
-     "       ORDER BY created_at DESC, id LIMIT $3 OFFSET $4) a"
-     " JOIN gigs g ON g.id = a.gig_id JOIN profiles p ON p.id = g.poster_id");
+     "SELECT (SELECT count(*) FROM (SELECT FROM applications WHERE applicant_id = $1"
+     "                              AND ($2::text IS NULL OR status = $2) LIMIT $5::int) c),"
+     " (SELECT coalesce(json_agg(application_json(a) || jsonb_build_object('gig', gig_json(g, p))"
+     "                          ORDER BY a.created_at DESC, a.id), '[]')"
+     "  FROM (SELECT * FROM applications WHERE applicant_id = $1 AND ($2::text IS NULL OR status = $2)"
+     "        ORDER BY created_at DESC, id LIMIT $3 OFFSET $4) a"
+     "  JOIN gigs g ON g.id = a.gig_id JOIN profiles p ON p.id = g.poster_id)");
 
 enum result applications_mine(struct gctx *g, const char *status, const char *page, const char *limit,
                               const char **json)
 {
     struct paging pg;
     enum result rc = status_param(g, status);
-    if (market_array_paging(g, page, limit, &pg))
+    if (market_paging(g, page, limit, &pg))
         rc = R_INVALID;
     if (rc)
         return rc;
-    return DB_ONE(g, json, NULL, &st_apps_mine, g->user_id, status, pg.limit_s, pg.offset_s);
+    PGresult *r;
+    if ((rc = DB_RUN(g, &r, &st_apps_mine, g->user_id, status, pg.limit_s, pg.offset_s,
+                     arena_sprintf(g->a, "%d", MARKET_OFFSET_MAX))))
+        return rc;
+    *json = market_paginated(g, &pg, db_val(r, 0, 1), db_ll(r, 0, 0));
+    return R_SUCCESS;
 }
 
 STMT(st_apps_for_gig,

@@ -11,7 +11,7 @@
 enum result applications_create(struct gctx *g, const cJSON *body, const char **json);
 /* The applicant withdraws (pending/reviewing/shortlisted); others' ids are R_NOTFOUND. */
 enum result applications_withdraw(struct gctx *g, const char *id, const char **json);
-/* The caller's applications with `gig`, newest first; status filter optional. */
+/* PaginatedResult of the caller's applications with `gig`, newest first; status filter optional. */
 enum result applications_mine(struct gctx *g, const char *status, const char *page, const char *limit,
                               const char **json);
 /* ApplicationWithApplicant[] of a gig the caller posted. */

@@ -85,6 +85,8 @@ static const struct setting settings[] = {
     CFG_N("GIGD_REQUIRE_EMAIL_VERIFICATION", require_email_verification, "1", 0, 1),
     CFG_N("GIGD_VERIFY_RESEND_MAX", verify_resend_max, "3", 0, 1000),
     CFG_N("GIGD_ACCOUNT_GRACE_DAYS", account_grace_days, "30", 0, 3650),
+    /* saved-search alerts */
+    CFG_N("GIGD_ALERT_MIN_INTERVAL", alert_min_interval, "3600", 0, 30 * 86400),
 };
 
 /* A growable list of malloc'd strings. */

@@ -61,6 +61,8 @@ struct config {
     long require_email_verification; /* 1: unverified accounts cannot post, apply, message or pay */
     long verify_resend_max;       /* verification mails a user may ask for per hour; 0 = no cap */
     long account_grace_days;      /* days a deleted account can be restored before it is erased */
+    /* saved-search alerts */
+    long alert_min_interval;      /* seconds between two gig_alerts of one saved search */
     /* Derived at load: scheme://host[:port] of public_url, lowercased, default port
      * dropped. Every same-origin check compares against it. */
     const char *public_origin;

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "escrow.h"
 #include "matching.h"
+#include "saved_searches.h"
 #include "urgent_jobs.h"
 #include "util.h"
 #include <stdio.h>
@@ -84,6 +85,8 @@ static const struct {
 } jobs[] = {
     {"cleanup", job_cleanup, false},
     {"call-reminders", job_call_reminders, false},
+    /* saved searches: the count of matches held back by the alert interval (sql/019) */
+    {"alert-digests", saved_searches_cron_digests, false},
     /* accounts deleted longer ago than GIGD_ACCOUNT_GRACE_DAYS, anonymised (lib/account.c) */
     {"account-erase", account_erase_cron, false},
     /* urgent gigs (seed 003 section 5). Each also answers to "urgent-gigs-NAME", the name

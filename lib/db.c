@@ -43,6 +43,10 @@ int db_connect(struct db *db, const char *conninfo)
         snprintf(sql, sizeof sql, "SET statement_timeout = %ld", db->statement_timeout_ms);
         PQclear(PQexec(db->conn, sql));
     }
+    /* Read by the gig activation trigger (sql/019: gig_alert_interval()). */
+    char alert_sql[80];
+    snprintf(alert_sql, sizeof alert_sql, "SET gigd.alert_min_interval = %ld", cfg.alert_min_interval);
+    PQclear(PQexec(db->conn, alert_sql));
     return 0;
 }
 

@@ -156,6 +156,10 @@ enum result gigs_update_in(struct gctx *g, const char *id, const cJSON *body, bo
         return rc;
     if (!market_id(id))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
+    /* A transaction, so the gig_update notifications of its applicants (sql/019's
+     * trigger) are announced in real time on commit. */
+    if ((rc = db_begin(g)))
+        return rc;
     /* Each field goes as (was it sent, its value): st_gig_update keeps the columns not sent. */
 #define GIGS_SENT(i) (v[i].present ? "true" : "false"), v[i].text
     rc = DB_ONE(g, json, "Gig not found", &st_gig_update, id, g->user_id, GIGS_SENT(GF_TITLE), GIGS_SENT(GF_DESC),
@@ -163,7 +167,7 @@ enum result gigs_update_in(struct gctx *g, const char *id, const cJSON *body, bo
                 GIGS_SENT(GF_BMIN), GIGS_SENT(GF_BMAX), GIGS_SENT(GF_DURATION), GIGS_SENT(GF_LTYPE),
                 GIGS_SENT(GF_LOCATION), set_category ? "true" : "false", category);
 #undef GIGS_SENT
-    return write_result(g, rc);
+    return db_finish(g, write_result(g, rc));
 }
 
 STMT(st_gig_delete, "DELETE FROM gigs WHERE id = $1 AND gig_manager(organization_id, poster_id, $2) RETURNING id");
@@ -250,18 +254,30 @@ out:
     return db_finish(g, rc);
 }
 
+/* ($1 user, $2 limit, $3 offset, $4 count cap) → total (exact up to the cap), the page. */
 STMT(st_gigs_mine,
-     "SELECT coalesce(json_agg(gig_json(g, p) ORDER BY g.created_at DESC, g.id DESC), '[]')"
-     " FROM (SELECT * FROM gigs WHERE poster_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3) g"
-     " JOIN profiles p ON p.id = g.poster_id");
+     "SELECT (SELECT count(*) FROM (SELECT FROM gigs WHERE poster_id = $1 LIMIT $4::int) c),"
+     " (SELECT coalesce(json_agg(gig_json(g, p) ORDER BY g.created_at DESC, g.id DESC), '[]')"
+     "  FROM (SELECT * FROM gigs WHERE poster_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3) g"
+     "  JOIN profiles p ON p.id = g.poster_id)");
+
+/* A paginated list of the caller's rows: (user, limit, offset, count cap) → total, page. */
+static enum result own_page(struct gctx *g, struct stmt *st, const char *page, const char *limit, const char **json)
+{
+    struct paging pg;
+    enum result rc = market_paging(g, page, limit, &pg);
+    if (rc)
+        return rc;
+    PGresult *r;
+    if ((rc = DB_RUN(g, &r, st, g->user_id, pg.limit_s, pg.offset_s, arena_sprintf(g->a, "%d", MARKET_OFFSET_MAX))))
+        return rc;
+    *json = market_paginated(g, &pg, db_val(r, 0, 1), db_ll(r, 0, 0));
+    return R_SUCCESS;
+}
 
 enum result gigs_mine(struct gctx *g, const char *page, const char *limit, const char **json)
 {
-    struct paging pg;
-    enum result rc = market_array_paging(g, page, limit, &pg);
-    if (rc)
-        return rc;
-    return DB_ONE(g, json, NULL, &st_gigs_mine, g->user_id, pg.limit_s, pg.offset_s);
+    return own_page(g, &st_gigs_mine, page, limit, json);
 }
 
 /* ---- bookmarks ---- */
@@ -289,20 +305,19 @@ enum result gigs_save(struct gctx *g, const char *id, bool save)
 }
 
 STMT(st_gigs_saved,
-     "SELECT coalesce(json_agg(gig_json(g, p) ORDER BY x.saved_at DESC, g.id), '[]')"
-     " FROM (SELECT s.gig_id, s.created_at AS saved_at FROM saved_gigs s JOIN gigs g ON g.id = s.gig_id"
-     "       WHERE s.user_id = $1 AND (g.status <> 'draft' OR g.poster_id = $1)"
-     "       AND (g.hidden_at IS NULL OR g.poster_id = $1)" /* trust: taken down */
-     "       ORDER BY s.created_at DESC, g.id LIMIT $2 OFFSET $3) x"
-     " JOIN gigs g ON g.id = x.gig_id JOIN profiles p ON p.id = g.poster_id");
+     "SELECT (SELECT count(*) FROM (SELECT FROM saved_gigs s JOIN gigs g ON g.id = s.gig_id"
+     "                              WHERE s.user_id = $1 AND (g.status <> 'draft' OR g.poster_id = $1)"
+     "                              AND (g.hidden_at IS NULL OR g.poster_id = $1) LIMIT $4::int) c),"
+     " (SELECT coalesce(json_agg(gig_json(g, p) ORDER BY x.saved_at DESC, g.id), '[]')"
+     "  FROM (SELECT s.gig_id, s.created_at AS saved_at FROM saved_gigs s JOIN gigs g ON g.id = s.gig_id"
+     "        WHERE s.user_id = $1 AND (g.status <> 'draft' OR g.poster_id = $1)"
+     "        AND (g.hidden_at IS NULL OR g.poster_id = $1)" /* trust: taken down */
+     "        ORDER BY s.created_at DESC, g.id LIMIT $2 OFFSET $3) x"
+     "  JOIN gigs g ON g.id = x.gig_id JOIN profiles p ON p.id = g.poster_id)");
 
 enum result gigs_saved(struct gctx *g, const char *page, const char *limit, const char **json)
 {
-    struct paging pg;
-    enum result rc = market_array_paging(g, page, limit, &pg);
-    if (rc)
-        return rc;
-    return DB_ONE(g, json, NULL, &st_gigs_saved, g->user_id, pg.limit_s, pg.offset_s);
+    return own_page(g, &st_gigs_saved, page, limit, json);
 }
 
 STMT(st_gigs_usage, "SELECT usage_json($1)");

@@ -39,11 +39,11 @@ enum result gigs_delete(struct gctx *g, const char *id);
 /* {status}: legal transitions only; → active takes a quota unit; → filled/closed rejects
  * undecided applications and notifies each applicant. */
 enum result gigs_set_status(struct gctx *g, const char *id, const cJSON *body, const char **json);
-/* The caller's gigs, every status, newest first. */
+/* PaginatedResult of the caller's gigs, every status, newest first. */
 enum result gigs_mine(struct gctx *g, const char *page, const char *limit, const char **json);
 /* Bookmarks (save = true) or un-bookmarks a gig the caller may see; idempotent. */
 enum result gigs_save(struct gctx *g, const char *id, bool save);
-/* The caller's bookmarked gigs, most recently saved first. */
+/* PaginatedResult of the caller's bookmarked gigs, most recently saved first. */
 enum result gigs_saved(struct gctx *g, const char *page, const char *limit, const char **json);
 /* {posts_used, posts_limit, can_post} */
 enum result gigs_usage(struct gctx *g, const char **json);
@@ -68,6 +68,16 @@ enum result gigs_views_flush(struct gctx *g);
 
 /* Paginated active gigs matching q; bad parameters are R_INVALID naming each. */
 enum result gigs_search(struct gctx *g, const struct gig_query *q, const char **json);
+/* The filters of a GigFilters set (not page, limit, cursor) checked exactly as
+ * gigs_search checks them, in the form its SQL binds them: NULL where absent, skills and
+ * ai_tools as text[] literals, budgets in minor units, posted_within as an interval.
+ * Saved searches store this (lib/saved_searches.c). Strings live in g's arena; a bad
+ * value is R_INVALID with every offending field named on g. */
+struct gig_filters {
+    const char *search, *category, *skills, *ai_tools, *budget_min, *budget_max, *location_type,
+        *posted_within, *sort;
+};
+enum result gigs_filters_parse(struct gctx *g, const struct gig_query *q, struct gig_filters *out);
 /* Session settings the search and recommendation plans need (work_mem, custom plans),
  * applied once per database connection. */
 enum result gigs_plan_settings(struct gctx *g);

@@ -334,6 +334,28 @@ static enum result search_parse(struct gctx *g, const struct gig_query *in, stru
     return q->bad ? gctx_fail(g, R_INVALID, "Validation failed") : R_SUCCESS;
 }
 
+enum result gigs_filters_parse(struct gctx *g, const struct gig_query *in, struct gig_filters *out)
+{
+    struct search q = {0};
+    take_words(g, in, &q);
+    take_budget(g, in, &q);
+    if (in->location_type)
+        take_location_type(g, in->location_type, &q);
+    if (in->posted_within)
+        take_posted_within(g, in->posted_within, &q);
+    if (in->sort)
+        take_sort(g, in->sort, &q);
+    if (q.bad)
+        return gctx_fail(g, R_INVALID, "Validation failed");
+    *out = (struct gig_filters){
+        .search = q.vals[SF_SEARCH], .category = q.vals[SF_CATEGORY], .skills = q.vals[SF_SKILLS],
+        .ai_tools = q.vals[SF_TOOLS], .budget_min = q.vals[SF_BMIN], .budget_max = q.vals[SF_BMAX],
+        .location_type = q.vals[SF_LTYPE], .posted_within = q.vals[SF_POSTED],
+        .sort = in->sort ? (q.by_budget ? "budget" : "newest") : NULL,
+    };
+    return R_SUCCESS;
+}
+
 /* Broad searches build GIN bitmaps of 10k-100k+ entries (one common skill or tool alone
  * matches ~90k active gigs at a million); at the default 4 MB work_mem such bitmaps go
  * lossy and every row of every page is rechecked (with the two-bitmap AND of sql/002's

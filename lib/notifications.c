@@ -3,23 +3,33 @@
 #include "db.h"
 #include "market.h"
 
+/* ($1 user, $2 unread only, $3 limit, $4 offset, $5 count cap) → total (exact up to the
+ * cap: a user with more never costs a count past what paging can reach), the page. */
 STMT(st_notif_list,
-     "SELECT coalesce(json_agg(notification_json(n) ORDER BY n.created_at DESC, n.id DESC), '[]')"
-     " FROM (SELECT * FROM notifications WHERE user_id = $1 AND (NOT $2::boolean OR read_at IS NULL)"
-     "       ORDER BY created_at DESC, id DESC LIMIT $3::int) n");
+     "SELECT (SELECT count(*) FROM (SELECT FROM notifications WHERE user_id = $1"
+     "                              AND (NOT $2::boolean OR read_at IS NULL) LIMIT $5::int) c),"
+     " (SELECT coalesce(json_agg(notification_json(n) ORDER BY n.created_at DESC, n.id DESC), '[]')"
+     "  FROM (SELECT * FROM notifications WHERE user_id = $1 AND (NOT $2::boolean OR read_at IS NULL)"
+     "        ORDER BY created_at DESC, id DESC LIMIT $3::int OFFSET $4::int) n)");
 
-enum result notifications_list(struct gctx *g, const char *unread_only, const char *limit, const char **json)
+enum result notifications_list(struct gctx *g, const char *unread_only, const char *page, const char *limit,
+                               const char **json)
 {
     bool unread = false;
+    enum result rc = R_SUCCESS;
     if (unread_only && !market_bool_param(unread_only, &unread))
-        return gctx_fail_field(g, "unread_only", "must be true or false");
+        rc = gctx_fail_field(g, "unread_only", "must be true or false");
     struct paging p;
-    enum result rc = market_paging(g, NULL, limit, &p);
+    if (market_paging(g, page, limit, &p))
+        rc = R_INVALID;
     if (rc)
         return rc;
-    if (!limit)
-        p.limit_s = "50";
-    return DB_ONE(g, json, NULL, &st_notif_list, g->user_id, unread ? "true" : "false", p.limit_s);
+    PGresult *r;
+    if ((rc = DB_RUN(g, &r, &st_notif_list, g->user_id, unread ? "true" : "false", p.limit_s, p.offset_s,
+                     arena_sprintf(g->a, "%d", MARKET_OFFSET_MAX))))
+        return rc;
+    *json = market_paginated(g, &p, db_val(r, 0, 1), db_ll(r, 0, 0));
+    return R_SUCCESS;
 }
 
 STMT(st_notif_read,

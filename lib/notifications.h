@@ -4,9 +4,11 @@
 #define GIGD_NOTIFICATIONS_H
 #include "gctx.h"
 
-/* JSON array, newest first (at most limit, default 50, max 100). unread_only/limit are
- * raw query values or NULL. *json lives in g's arena. */
-enum result notifications_list(struct gctx *g, const char *unread_only, const char *limit, const char **json);
+/* PaginatedResult, newest first (page/limit as every list: default 20, max 100; total
+ * exact up to MARKET_OFFSET_MAX). unread_only/page/limit are raw query values or NULL.
+ * *json lives in g's arena. */
+enum result notifications_list(struct gctx *g, const char *unread_only, const char *page, const char *limit,
+                               const char **json);
 /* Marks one of the caller's notifications read; another user's id is R_NOTFOUND. */
 enum result notifications_read(struct gctx *g, const char *id, const char **json);
 /* {"updated":N} */

@@ -80,6 +80,13 @@ static const char *receipts_url(arena *a)
 STMT(st_push_cancel_dead,
      "UPDATE push_outbox o SET status = 'cancelled', updated_at = now() FROM push_tokens t"
      " WHERE t.id = o.token_id AND NOT t.active AND o.status = 'pending'");
+/* A push queued before its user turned that type's push channel off (say, waiting for
+ * the end of quiet hours) is cancelled, not sent: preferences hold at delivery too. */
+STMT(st_push_cancel_muted,
+     "UPDATE push_outbox o SET status = 'cancelled', last_error = 'muted', updated_at = now()"
+     " FROM notifications n, notification_preferences p"
+     " WHERE o.status = 'pending' AND n.id = o.notification_id AND p.user_id = n.user_id"
+     "   AND NOT notify_channel_on(p, n.type, 'push')");
 STMT(st_push_claim,
      "UPDATE push_outbox SET status = 'sending', locked_until = now() + interval '2 minutes',"
      " attempts = attempts + 1, updated_at = now()"
@@ -267,6 +274,8 @@ static enum result send_due(struct gctx *g, int *done)
 {
     PGresult *r;
     enum result rc = DB_RUN0(g, &r, &st_push_cancel_dead);
+    if (!rc)
+        rc = DB_RUN0(g, &r, &st_push_cancel_muted);
     if (rc)
         return rc;
     rc = DB_RUN(g, &r, &st_push_claim, arena_sprintf(g->a, "%d", MAX_PER_CALL));

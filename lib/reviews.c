@@ -66,23 +66,34 @@ enum result reviews_create(struct gctx *g, const cJSON *body, const char **json)
     return db_finish(g, rc);
 }
 
+/* ($1 reviewee, $2 limit, $3 offset, $4 count cap) → the page, whether the user exists,
+ * total (exact up to the cap). */
 STMT(st_reviews_user,
-     "SELECT coalesce(json_agg(review_json(r, p) ORDER BY r.created_at DESC, r.id DESC), '[]'),"
-     "       EXISTS (SELECT 1 FROM users WHERE id = $1)"
-     " FROM reviews r LEFT JOIN profiles p ON p.id = r.reviewer_id"
-     " WHERE r.reviewee_id = $1 AND r.hidden_at IS NULL"); /* trust: taken-down reviews hidden */
+     "SELECT (SELECT coalesce(json_agg(review_json(r, p) ORDER BY r.created_at DESC, r.id DESC), '[]')"
+     "        FROM (SELECT * FROM reviews WHERE reviewee_id = $1 AND hidden_at IS NULL" /* trust: taken down */
+     "              ORDER BY created_at DESC, id DESC LIMIT $2::int OFFSET $3::int) r"
+     "        LEFT JOIN profiles p ON p.id = r.reviewer_id),"
+     "       EXISTS (SELECT 1 FROM users WHERE id = $1),"
+     "       (SELECT count(*) FROM (SELECT FROM reviews WHERE reviewee_id = $1 AND hidden_at IS NULL"
+     "                              LIMIT $4::int) c)");
 
-enum result reviews_for_user(struct gctx *g, const char *user_id, const char **json)
+enum result reviews_for_user(struct gctx *g, const char *user_id, const char *page, const char *limit,
+                             const char **json)
 {
+    struct paging pg;
+    enum result rc = market_paging(g, page, limit, &pg);
+    if (rc)
+        return rc;
     if (!market_id(user_id))
         return gctx_fail(g, R_NOTFOUND, "User not found");
     PGresult *r;
-    enum result rc = DB_RUN_READ(g, &r, &st_reviews_user, user_id);
+    rc = DB_RUN_READ(g, &r, &st_reviews_user, user_id, pg.limit_s, pg.offset_s,
+                     arena_sprintf(g->a, "%d", MARKET_OFFSET_MAX));
     if (rc)
         return rc;
     if (!db_bool(r, 0, 1))
         return gctx_fail(g, R_NOTFOUND, "User not found");
-    *json = db_val(r, 0, 0);
+    *json = market_paginated(g, &pg, db_val(r, 0, 0), db_ll(r, 0, 2));
     return R_SUCCESS;
 }
 

@@ -69,11 +69,12 @@ subtest 'apply' => sub {
 subtest 'lists' => sub {
     ($s, $d) = api(GET => '/api/me/applications', token => $ann->{token});
     is $s, 200, 'my applications';
-    is scalar @{ $d->{data} }, 1, 'one';
-    is $d->{data}[0]{gig}{id}, $gig->{id}, 'gig embedded';
-    is $d->{data}[0]{gig}{poster}{id}, $poster->{id}, "gig's poster embedded";
+    is scalar @{ $d->{data}{data} }, 1, 'one';
+    is $d->{data}{total}, 1, 'paginated: total';
+    is $d->{data}{data}[0]{gig}{id}, $gig->{id}, 'gig embedded';
+    is $d->{data}{data}[0]{gig}{poster}{id}, $poster->{id}, "gig's poster embedded";
     ($s, $d) = api(GET => '/api/me/applications?status=accepted', token => $ann->{token});
-    is_deeply $d->{data}, [], 'status filter';
+    is_deeply $d->{data}{data}, [], 'status filter';
     ($s, $d) = api(GET => '/api/me/applications?status=bogus', token => $ann->{token});
     is $s, 400, 'bad status filter 400';
     ok $d->{fields}{status}, 'names status';

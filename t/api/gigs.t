@@ -170,9 +170,11 @@ subtest 'status' => sub {
 subtest 'my gigs' => sub {
     ($s, $d) = api(GET => '/api/me/gigs', token => $poster->{token});
     is $s, 200, 'my gigs';
-    is scalar @{ $d->{data} }, 2, 'both of mine, every status';
+    is scalar @{ $d->{data}{data} }, 2, 'both of mine, every status';
+    is $d->{data}{total}, 2, 'paginated: total';
     ($s, $d) = api(GET => '/api/me/gigs', token => $other->{token});
-    is_deeply $d->{data}, [], 'none for the other user';
+    is_deeply $d->{data}{data}, [], 'none for the other user';
+    is $d->{data}{total}, 0, 'total 0';
 };
 
 subtest 'bookmarks' => sub {
@@ -184,9 +186,10 @@ subtest 'bookmarks' => sub {
     ($s) = api(POST => "/api/gigs/$g2->{id}/save", token => $other->{token});
     is $s, 200, 'save is idempotent';
     ($s, $d) = api(GET => '/api/me/saved-gigs', token => $other->{token});
-    is scalar @{ $d->{data} }, 1, 'one saved gig';
-    is $d->{data}[0]{id}, $g2->{id}, 'the saved gig with poster';
-    is $d->{data}[0]{poster}{id}, $poster->{id}, 'poster embedded';
+    is scalar @{ $d->{data}{data} }, 1, 'one saved gig';
+    is $d->{data}{total}, 1, 'paginated: total';
+    is $d->{data}{data}[0]{id}, $g2->{id}, 'the saved gig with poster';
+    is $d->{data}{data}[0]{poster}{id}, $poster->{id}, 'poster embedded';
     my $d2 = new_gig($poster, status => 'draft');
     ($s) = api(POST => "/api/gigs/$d2->{id}/save", token => $other->{token});
     is $s, 404, "someone else's draft cannot be saved";
@@ -197,7 +200,7 @@ subtest 'bookmarks' => sub {
     ($s) = api(DELETE => "/api/gigs/$g2->{id}/save", token => $other->{token});
     is $s, 200, 'unsave is idempotent';
     ($s, $d) = api(GET => '/api/me/saved-gigs', token => $other->{token});
-    is_deeply $d->{data}, [], 'no saved gigs';
+    is_deeply $d->{data}{data}, [], 'no saved gigs';
 };
 
 subtest 'delete' => sub {

@@ -136,7 +136,7 @@ subtest 'gig takedown and restore' => sub {
     ($s) = apply_to($user, $gig->{id});
     is $s, 404, 'nobody applies to it';
     my (undef, $saved) = api(GET => '/api/me/saved-gigs', token => $user->{token});
-    ok !(grep { $_->{id} eq $gig->{id} } @{ $saved->{data} }), 'gone from the bookmarks';
+    ok !(grep { $_->{id} eq $gig->{id} } @{ $saved->{data}{data} }), 'gone from the bookmarks';
     my ($n) = psql_row("SELECT count(*) FROM gigs WHERE id = '$gig->{id}'");
     is $n, 1, 'kept in the database';
     ($s) = api(POST => "/api/admin/gigs/$gig->{id}/restore", token => $mod->{token}, json => { reason => 'appeal upheld' });
@@ -144,7 +144,7 @@ subtest 'gig takedown and restore' => sub {
     is gig_status($user), 200, 'visible again';
     ok search_has(), 'in search again';
     (undef, $saved) = api(GET => '/api/me/saved-gigs', token => $user->{token});
-    ok((grep { $_->{id} eq $gig->{id} } @{ $saved->{data} }), 'back in the bookmarks');
+    ok((grep { $_->{id} eq $gig->{id} } @{ $saved->{data}{data} }), 'back in the bookmarks');
     ($s) = api(POST => "/api/admin/gigs/$gig->{id}/restore", token => $mod->{token});
     is $s, 409, 'restoring what is not taken down → 409';
     ($s) = api(POST => "/api/admin/gigs/$gig->{id}/takedown", token => $mod->{token});
@@ -180,7 +180,7 @@ subtest 'message takedown and restore' => sub {
 sub reviews_of {
     my (undef, $r) = api(GET => "/api/users/$poster->{id}/reviews");
     my (undef, $rating) = api(GET => "/api/users/$poster->{id}/rating");
-    return ({ map { $_->{id} => 1 } @{ $r->{data} || [] } }, $rating->{data}{count});
+    return ({ map { $_->{id} => 1 } @{ $r->{data}{data} || [] } }, $rating->{data}{count});
 }
 subtest 'review takedown and restore' => sub {
     my ($ids, $count) = reviews_of();

@@ -54,7 +54,7 @@ sub visible {
         search => scalar(grep { $_->{id} eq $gig->{id} } @{ $srch->{data}{data} || [] }),
         gig2 => scalar(grep { $_->{id} eq $gig2->{id} } @{ $srch->{data}{data} || [] }),
         message => scalar(grep { $_->{id} eq $msg } @{ $m->{data}{data} || [] }),
-        review => scalar(grep { $_->{id} eq $review } @{ $r->{data} || [] }),
+        review => scalar(grep { $_->{id} eq $review } @{ $r->{data}{data} || [] }),
     };
 }
 

@@ -21,7 +21,7 @@ for my $e (@emails) {
 my ($s, $d) = api(POST => '/api/auth/signin', json => { email => 'ada@demo.gigd.test', password => $pw });
 my $ada = $d->{data};
 (undef, $d) = api(GET => '/api/me/gigs', token => $ada->{token});
-my @gigs = @{ $d->{data} || [] };
+my @gigs = @{ $d->{data}{data} || [] };
 ok @gigs >= 2, 'ada has gigs';
 (undef, $d) = api(GET => '/api/conversations', token => $ada->{token});
 ok @{ $d->{data} || [] } >= 1, 'ada has a conversation';

@@ -274,8 +274,8 @@ subtest 'deleting the organization' => sub {
     ($s, $d) = api(GET => "/api/gigs/$jobs[0]{id}");
     is $d->{data}{status}, 'closed', 'the job reads as closed';
     ($s, $d) = api(GET => '/api/me/applications', token => $people[1]{token});
-    is $d->{data}[0]{status}, 'rejected', 'the applicant sees the rejection';
-    is $d->{data}[0]{gig}{organization}{name}, $o3->{name}, 'with the organization';
+    is $d->{data}{data}[0]{status}, 'rejected', 'the applicant sees the rejection';
+    is $d->{data}{data}[0]{gig}{organization}{name}, $o3->{name}, 'with the organization';
 };
 
 done_testing;
