@@ -35,7 +35,8 @@ int db_connect(struct db *db, const char *conninfo)
         return -1;
     }
     PQsetNoticeReceiver(db->conn, notice_quiet, NULL);
-    PGresult *r = PQexec(db->conn, "SET TIME ZONE 'UTC'");
+    /* UTC and ISO dates: the worker's JSON writer (lib/json_out.c) reads times in this form. */
+    PGresult *r = PQexec(db->conn, "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, MDY'");
     PQclear(r);
     if (db->statement_timeout_ms > 0) {
         /* A number, not input: no quoting concerns. */
