@@ -4,6 +4,7 @@
 #include "cron.h"
 #include "db.h"
 #include "disputes.h"
+#include "payouts.h"
 #include "log.h"
 #include "mail.h"
 #include "realtime.h"
@@ -26,7 +27,8 @@ static void on_stop(int sig) { (void)sig; stopping = 1; }
 static int usage(void)
 {
     fputs("usage: gigctl migrate [DIR] | deliver [--once] | cron NAME | routes\n"
-          "       gigctl dispute resolve ID refund|release [NOTES] | dispute resolve ID split PERCENT [NOTES]\n", stderr);
+          "       gigctl dispute resolve ID refund|release [NOTES] | dispute resolve ID split PERCENT [NOTES]\n"
+          "       gigctl money report [--from DATE] [--to DATE]\n", stderr);
     return 2;
 }
 
@@ -299,6 +301,44 @@ static int cmd_dispute_resolve(int argc, char **argv)
     return rc;
 }
 
+/* The operator's money report (lib/payouts.c): 0 when every ledger group of the period
+ * sums to zero, 1 when one does not (listed in the report), 2 for a bad argument. */
+static int cmd_money_report(int argc, char **argv)
+{
+    const char *from = "1970-01-01", *to = "2100-01-01";
+    for (int i = 3; i < argc; i += 2) {
+        if (i + 1 >= argc)
+            return usage();
+        if (!strcmp(argv[i], "--from"))
+            from = argv[i + 1];
+        else if (!strcmp(argv[i], "--to"))
+            to = argv[i + 1];
+        else
+            return usage();
+    }
+    struct db db = {0};
+    if (db_connect(&db, cfg.database_url) < 0)
+        return 2;
+    arena *a = arena_new(64 * 1024);
+    struct gctx g = {.a = a, .db = &db};
+    const char *json = NULL;
+    long long unbalanced = 0;
+    int rc = 0;
+    if (payouts_money_report(&g, from, to, &json, &unbalanced)) {
+        fprintf(stderr, "gigctl: money report: %s\n", g.err ? g.err : "failed");
+        rc = 2;
+    } else {
+        printf("%s\n", json);
+        if (unbalanced) {
+            fprintf(stderr, "gigctl: money report: %lld ledger group(s) do not sum to zero\n", unbalanced);
+            rc = 1;
+        }
+    }
+    arena_free(a);
+    db_close(&db);
+    return rc;
+}
+
 static int cmd_routes(void)
 {
     for (size_t i = 0; i < routes_count; i++)
@@ -348,6 +388,8 @@ int main(int argc, char **argv)
         return cmd_cron(argv[2]);
     if (!strcmp(cmd, "routes"))
         return cmd_routes();
+    if (!strcmp(cmd, "money") && argc > 2 && !strcmp(argv[2], "report"))
+        return cmd_money_report(argc, argv);
     if (!strcmp(cmd, "dispute") && argc > 2 && !strcmp(argv[2], "resolve"))
         return cmd_dispute_resolve(argc, argv);
     return usage();

@@ -17,6 +17,12 @@ void h_auth_reset(struct request *r);
 void h_auth_reset_confirm(struct request *r);
 void h_auth_password(struct request *r);
 
+/* h_payouts.c: provider payouts (Stripe Connect), payout history, wallet receipts */
+void h_payouts_account_create(struct request *r);
+void h_payouts_account_get(struct request *r);
+void h_payouts_list(struct request *r);
+void h_wallet_receipt(struct request *r);
+
 /* h_ops.c */
 void h_healthz(struct request *r);
 void h_cron(struct request *r);

@@ -76,6 +76,8 @@ static const struct setting settings[] = {
     CFG_N("GIGD_MATCH_WAVE", match_wave, "5", 1, 100),
     CFG_N("GIGD_MATCH_WAVE_INTERVAL", match_wave_interval, "300", 1, 86400),
     CFG_N("GIGD_PLATFORM_FEE_BPS", platform_fee_bps, "1200", 0, 5000),
+    /* provider payouts (lib/payouts.c): the country of new Connect Express accounts */
+    CFG_S("GIGD_PAYOUT_COUNTRY", payout_country, "GB"),
 };
 
 /* A growable list of malloc'd strings. */
