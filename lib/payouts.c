@@ -377,6 +377,13 @@ static const char *or_dash(PGresult *r, int col)
     return v ? v : "-";
 }
 
+/* A major-units amount as "120.00" (money_major gives "120" or "105.6"). */
+static const char *money2(struct gctx *g, PGresult *r, int col)
+{
+    const char *v = db_val(r, 0, col);
+    return v ? arena_sprintf(g->a, "%.2f", strtod(v, NULL)) : "-";
+}
+
 static const char *receipt_pdf(struct gctx *g, const char *id, PGresult *r, size_t *len)
 {
     const char *cur = db_val(r, 0, RC_CURRENCY);
@@ -388,10 +395,10 @@ static const char *receipt_pdf(struct gctx *g, const char *id, PGresult *r, size
         arena_sprintf(g->a, "Gig: %s (%s)", or_dash(r, RC_TITLE), or_dash(r, RC_GIG)),
         arena_sprintf(g->a, "Requester: %s    Provider: %s", or_dash(r, RC_REQUESTER), or_dash(r, RC_PROVIDER)),
         "",
-        arena_sprintf(g->a, "Gross amount:  %s %s", or_dash(r, RC_GROSS), cur),
-        arena_sprintf(g->a, "Platform fee:  %s %s", or_dash(r, RC_FEE), cur),
-        arena_sprintf(g->a, "Net amount:    %s %s", or_dash(r, RC_NET), cur),
-        transfer ? arena_sprintf(g->a, "Transferred:   %s %s (%s)", or_dash(r, RC_AMOUNT), cur, or_dash(r, RC_STRIPE))
+        arena_sprintf(g->a, "Gross amount:  %s %s", money2(g, r, RC_GROSS), cur),
+        arena_sprintf(g->a, "Platform fee:  %s %s", money2(g, r, RC_FEE), cur),
+        arena_sprintf(g->a, "Net amount:    %s %s", money2(g, r, RC_NET), cur),
+        transfer ? arena_sprintf(g->a, "Transferred:   %s %s (%s)", money2(g, r, RC_AMOUNT), cur, or_dash(r, RC_STRIPE))
                  : "",
     };
     return payouts_pdf(g, lines, (int)ARRAY_SIZE(lines), len);

@@ -116,9 +116,9 @@ LEFT JOIN projects p ON p.gig_id = t.gig_id
 LEFT JOIN profiles rq ON rq.id = p.requester_id
 LEFT JOIN profiles pv ON pv.id = p.provider_id
 CROSS JOIN LATERAL (
-    SELECT coalesce(sum(e.amount) FILTER (WHERE ew.account = 'escrow'), 0) AS gross,
-           coalesce(sum(e.amount) FILTER (WHERE ew.account = 'platform_fee'), 0) AS fee,
-           coalesce(sum(e.amount) FILTER (WHERE ew.account = 'wallet'), 0) AS net
+    SELECT coalesce(sum(e.amount) FILTER (WHERE ew.account = 'escrow'), 0)::bigint AS gross,
+           coalesce(sum(e.amount) FILTER (WHERE ew.account = 'platform_fee'), 0)::bigint AS fee,
+           coalesce(sum(e.amount) FILTER (WHERE ew.account = 'wallet'), 0)::bigint AS net
     FROM wallet_transactions e JOIN wallets ew ON ew.id = e.wallet_id
     WHERE e.gig_id = t.gig_id AND e.kind = 'release'
 ) rel
@@ -141,19 +141,19 @@ SELECT json_build_object(
         'transfers', money_major(c.transfers), 'transfer_reversals', money_major(c.reversals),
         'refunds', money_major(c.refunds)))
       FROM (SELECT currency,
-                   coalesce(sum(amount) FILTER (WHERE kind = 'capture' AND account = 'escrow'), 0) AS captured,
-                   coalesce(sum(amount) FILTER (WHERE kind = 'release' AND account = 'platform_fee'), 0) AS fees,
-                   coalesce(sum(amount) FILTER (WHERE kind = 'release' AND account = 'wallet'), 0) AS released,
-                   coalesce(sum(amount) FILTER (WHERE kind = 'transfer' AND account = 'payout'), 0) AS transfers,
-                   coalesce(-sum(amount) FILTER (WHERE kind = 'transfer_reversal' AND account = 'payout'), 0) AS reversals,
-                   coalesce(sum(amount) FILTER (WHERE kind = 'refund' AND account = 'stripe'), 0) AS refunds
+                   coalesce(sum(amount) FILTER (WHERE kind = 'capture' AND account = 'escrow'), 0)::bigint AS captured,
+                   coalesce(sum(amount) FILTER (WHERE kind = 'release' AND account = 'platform_fee'), 0)::bigint AS fees,
+                   coalesce(sum(amount) FILTER (WHERE kind = 'release' AND account = 'wallet'), 0)::bigint AS released,
+                   coalesce(sum(amount) FILTER (WHERE kind = 'transfer' AND account = 'payout'), 0)::bigint AS transfers,
+                   coalesce(-sum(amount) FILTER (WHERE kind = 'transfer_reversal' AND account = 'payout'), 0)::bigint AS reversals,
+                   coalesce(sum(amount) FILTER (WHERE kind = 'refund' AND account = 'stripe'), 0)::bigint AS refunds
             FROM grp GROUP BY currency) c), '{}'),
     'owed', coalesce((SELECT json_object_agg(o.currency, json_build_object(
         'providers', o.n, 'amount', money_major(o.total)))
-      FROM (SELECT currency, count(*) AS n, sum(balance) AS total FROM wallets
+      FROM (SELECT currency, count(*) AS n, sum(balance)::bigint AS total FROM wallets
             WHERE account = 'wallet' AND balance <> 0 GROUP BY currency) o), '{}'),
     'groups', (SELECT count(DISTINCT (gig_id, kind)) FROM grp),
     'unbalanced', coalesce((SELECT json_agg(json_build_object('gig_id', u.gig_id, 'kind', u.kind, 'sum', u.s))
-      FROM (SELECT gig_id, kind, sum(amount) AS s FROM grp GROUP BY gig_id, kind HAVING sum(amount) <> 0
+      FROM (SELECT gig_id, kind, sum(amount)::bigint AS s FROM grp GROUP BY gig_id, kind HAVING sum(amount) <> 0
             ORDER BY gig_id, kind LIMIT 100) u), '[]')),
     (SELECT count(*) FROM (SELECT 1 FROM grp GROUP BY gig_id, kind HAVING sum(amount) <> 0) z);

@@ -519,6 +519,9 @@ sub transfer ($f) {
 # files is the number of accounts really created.
 
 sub account_create ($f) {
+    # A refusal Stripe makes while executing (and so saves under the Idempotency-Key).
+    return stripe_err(400, 'You can only create new accounts if you have signed up for Connect', 'platform_not_connect')
+        if -e "$kdir/accounts/refuse";
     return stripe_err(400, 'Invalid type: must be one of custom, express, or standard', 'parameter_invalid_empty')
         unless ($f->{type} // '') =~ /^(?:express|custom|standard)\z/;
     my $id = 'acct_' . random_hex(8);
