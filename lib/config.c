@@ -78,6 +78,7 @@ static const struct setting settings[] = {
     CFG_N("GIGD_PLATFORM_FEE_BPS", platform_fee_bps, "1200", 0, 5000),
     /* provider payouts (lib/payouts.c): the country of new Connect Express accounts */
     CFG_S("GIGD_PAYOUT_COUNTRY", payout_country, "GB"),
+    CFG_S("GIGD_STRIPE_CONNECT_WEBHOOK_SECRET", stripe_connect_webhook_secret, ""),
 };
 
 /* A growable list of malloc'd strings. */

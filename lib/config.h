@@ -54,6 +54,7 @@ struct config {
     long match_wave_interval;     /* seconds between waves while nobody is selected */
     long platform_fee_bps;        /* platform fee on urgent gigs, basis points (1200 = 12 %) */
     const char *payout_country;   /* ISO country of new Connect Express accounts (payouts) */
+    const char *stripe_connect_webhook_secret; /* the Connect endpoint's signing secret; "" = none */
     /* Derived at load: scheme://host[:port] of public_url, lowercased, default port
      * dropped. Every same-origin check compares against it. */
     const char *public_origin;

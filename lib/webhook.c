@@ -279,6 +279,12 @@ static enum result verify(struct gctx *g, const char *sig_header, const char *bo
     }
     enum stripe_sig sig = stripe_sig_verify(sig_header, body, len, cfg.stripe_webhook_secret, (long long)time(NULL),
                                             STRIPE_SIG_TOLERANCE, NULL);
+    /* Connect events (provider payouts) come from a Connect endpoint, which Stripe signs
+     * with a secret of its own; either may sign the same URL. */
+    if (sig != STRIPE_SIG_OK && cfg.stripe_connect_webhook_secret[0] &&
+        stripe_sig_verify(sig_header, body, len, cfg.stripe_connect_webhook_secret, (long long)time(NULL),
+                          STRIPE_SIG_TOLERANCE, NULL) == STRIPE_SIG_OK)
+        sig = STRIPE_SIG_OK;
     if (sig != STRIPE_SIG_OK) {
         log_warn("webhook: refused: %s", stripe_sig_str(sig));
         return gctx_fail(g, R_INVALID, stripe_sig_str(sig));

@@ -140,6 +140,8 @@ subtest 'account.updated: verified, once, newest state wins' => sub {
     my ($ev) = account_event($acct, enabled => 1, created => $t);
     ($s) = deliver($ev, header => 't=1,v1=00');
     is $s, 400, 'a bad signature: 400';
+    ($s) = deliver($ev, header => sign($ev, secret => 'whsec_someone_else'));
+    is $s, 400, 'signed with another secret: 400';
     is state_of($u)->{status}, 'pending', 'nothing changed';
     ($s, $d) = deliver($ev);
     is $s, 200, 'account.updated 200';
@@ -154,6 +156,11 @@ subtest 'account.updated: verified, once, newest state wins' => sub {
     ($s) = deliver($old);
     is $s, 200, 'an older event: 200';
     is state_of($u)->{status}, 'enabled', 'an older event does not undo the newer state';
+
+    my ($connect) = account_event($acct, enabled => 1, created => $t + 1);
+    ($s, $d) = deliver($connect, header => sign($connect, secret => 'whsec_test_connect'));
+    is $s, 200, 'signed with the Connect endpoint secret (GIGD_STRIPE_CONNECT_WEBHOOK_SECRET): 200';
+    ok !$d->{data}{duplicate}, 'and applied';
 
     my ($new) = account_event($acct, enabled => 0, submitted => 1, due => ['external_account', 'individual.id_number'],
                               created => $t + 5);
