@@ -53,6 +53,14 @@ subtest 'auth' => sub {
     }
 };
 
+subtest 'an unverified email cannot onboard' => sub {
+    my $u = new_user(unverified => 1);
+    ($s, $d) = api(POST => '/api/payouts/account', token => $u->{token});
+    is $s, 403, '403';
+    is $d->{code}, 'EMAIL_NOT_VERIFIED', 'EMAIL_NOT_VERIFIED';
+    is scalar(accounts_of($u)), 0, 'no account at Stripe';
+};
+
 subtest 'onboarding: one Express account, a fresh link each call' => sub {
     my $u = new_user();
     is_deeply state_of($u), { status => 'none', requirements_due => [], payouts_enabled => JSON::PP::false,
