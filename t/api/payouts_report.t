@@ -45,6 +45,46 @@ subtest 'the books balance after the money of this run' => sub {
     is_deeply [ledger_problems()], [], 'and the test helper agrees';
 };
 
+# A small soak of every money path (the full urgent-gig soak runs in the same sequential
+# group; this file checks the report over whatever the ledger holds when it runs).
+subtest 'after splits, refunds, expiry, owed transfers and a reversal: still balanced' => sub {
+    my $dispute = sub {
+        my ($p, @outcome) = @_;
+        my ($s, $d) = api(POST => '/api/disputes', token => $p->{req}{token},
+                          json => { project_id => $p->{project}, reason => 'report', description => 'money report soak' });
+        is $s, 201, 'dispute opened';
+        my $out = `$gigctl dispute resolve $d->{data}{dispute_id} @outcome 2>&1`;
+        is $? >> 8, 0, "dispute resolved (@outcome)";
+    };
+    $dispute->(project_gig(account => 'acct_' . rand_name('s')), 'split', 60);
+    $dispute->(project_gig(), 'refund');
+    my ($lat, $lng) = spot();
+    my ($s, $g) = urgent_gig(new_user(), lat => $lat, lng => $lng);
+    hold_webhook($g->{gig_id});
+    psql("UPDATE gigs SET expires_at = now() - interval '1 minute' WHERE id = '$g->{gig_id}'");
+    cron('urgent-gigs/expire');
+    my $owed = project_gig();
+    api(POST => "/api/gigs/$owed->{gig}/complete", token => $owed->{req}{token});
+    my ($ok, $acct) = api(POST => '/api/payouts/account', token => $owed->{prov}{token});
+    my ($ev) = event('account.updated', { id => $acct->{data}{account_id}, object => 'account',
+                                          payouts_enabled => JSON::PP::true, details_submitted => JSON::PP::true,
+                                          capabilities => { transfers => 'active' }, requirements => {} },
+                     account => $acct->{data}{account_id});
+    deliver($ev);
+    is wallet_of($owed->{prov}), 0, 'the owed credit transferred';
+    my ($tr) = psql_row("SELECT stripe_object_id FROM urgent_payment_ops WHERE gig_id = '$owed->{gig}' AND kind = 'transfer'");
+    my ($rev) = event('transfer.reversed', { id => $tr, object => 'transfer', amount => 10560, amount_reversed => 10560,
+                                             currency => 'gbp', metadata => { gig_id => $owed->{gig} } });
+    deliver($rev);
+    ($rc, $r, $err) = report();
+    is $rc, 0, 'exit 0';
+    is_deeply $r->{unbalanced}, [], 'no unbalanced group';
+    # (a dispute refund of a hold is a cancellation: nothing was captured, nothing booked)
+    ok defined $r->{by_currency}{GBP}{refunds}, 'refunds reported';
+    ok $r->{by_currency}{GBP}{transfer_reversals} >= 105.6, 'reversals reported';
+    is_deeply [ledger_problems()], [], 'and the test helper agrees';
+};
+
 subtest 'a group that does not sum to zero: exit 1, named' => sub {
     my $p = project_gig(account => 'acct_' . rand_name('c'));
     api(POST => "/api/gigs/$p->{gig}/complete", token => $p->{req}{token});
