@@ -204,17 +204,16 @@ static const char *requirements_due(struct gctx *g, const cJSON *acct)
     struct buf b;
     buf_init(&b, g->a, 128);
     buf_putc(&b, '[');
-    bool first = true;
+    int n = 0; /* payout_accounts keeps at most 100 */
     for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
         const cJSON *e;
         cJSON_ArrayForEach(e, get(get(acct, "requirements"), lists[i]))
         {
-            if (!cJSON_IsString(e) || b.len > 8000)
+            if (!cJSON_IsString(e) || n >= 100)
                 continue;
-            if (!first)
+            if (n++)
                 buf_putc(&b, ',');
             buf_json_str(&b, e->valuestring);
-            first = false;
         }
     }
     buf_putc(&b, ']');
@@ -302,8 +301,10 @@ enum result payouts_on_payout(struct gctx *g, const char *account, const cJSON *
 {
     const char *id = str(po, "id"), *status = str(po, "status"), *amount = num(g, po, "amount");
     const char *currency = str(po, "currency");
-    if (!id || strncmp(id, "po_", 3) || strlen(id) > 67 || !payout_status_ok(status) || !amount || !currency ||
-        strlen(currency) != 3)
+    static const char alnum_[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+    if (!id || strncmp(id, "po_", 3) || strlen(id) > 67 || strlen(id) < 4 || strspn(id + 3, alnum_) != strlen(id + 3) ||
+        !payout_status_ok(status) || !amount || !currency ||
+        strlen(currency) != 3 || strspn(currency, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3)
         return gctx_fail(g, R_INVALID, "Malformed event: payout");
     if (!account) {
         log_warn("webhook: payout %s without an account: a platform payout, not a provider's", id);

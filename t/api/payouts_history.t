@@ -83,6 +83,9 @@ subtest 'payouts recorded and listed; newest state wins' => sub {
     my ($bad) = event('payout.paid', { id => 'xx', object => 'payout' }, account => $u->{acct});
     ($s) = deliver($bad);
     is $s, 400, 'a malformed payout: 400';
+    my ($bad2) = payout_event('payout.paid', $u->{acct}, "po_bad id';--");
+    ($s) = deliver($bad2);
+    is $s, 400, 'a payout id of other characters: 400';
 };
 
 subtest 'pagination' => sub {
