@@ -121,7 +121,8 @@ out:
 STMT(st_gig_get,
      "SELECT gig_json(g, p), gig_manager(g.organization_id, g.poster_id, $2::uuid) IS TRUE"
      " FROM gigs g JOIN profiles p ON p.id = g.poster_id"
-     " WHERE g.id = $1 AND (g.status <> 'draft' OR gig_manager(g.organization_id, g.poster_id, $2::uuid))");
+     " WHERE g.id = $1 AND (g.status <> 'draft' OR gig_manager(g.organization_id, g.poster_id, $2::uuid))"
+     " AND (g.hidden_at IS NULL OR gig_manager(g.organization_id, g.poster_id, $2::uuid))"); /* trust: taken down */
 
 enum result gigs_get(struct gctx *g, const char *id, const char *viewer, const char **json)
 {
@@ -291,6 +292,7 @@ STMT(st_gigs_saved,
      "SELECT coalesce(json_agg(gig_json(g, p) ORDER BY x.saved_at DESC, g.id), '[]')"
      " FROM (SELECT s.gig_id, s.created_at AS saved_at FROM saved_gigs s JOIN gigs g ON g.id = s.gig_id"
      "       WHERE s.user_id = $1 AND (g.status <> 'draft' OR g.poster_id = $1)"
+     "       AND (g.hidden_at IS NULL OR g.poster_id = $1)" /* trust: taken down */
      "       ORDER BY s.created_at DESC, g.id LIMIT $2 OFFSET $3) x"
      " JOIN gigs g ON g.id = x.gig_id JOIN profiles p ON p.id = g.poster_id");
 
