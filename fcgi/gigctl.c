@@ -385,6 +385,22 @@ static const char *installed_sql_dir(char *buf, size_t len)
     return buf;
 }
 
+/* The two-word commands ("money report", "dispute resolve", "user role"); -1 when argv
+ * names none of them. */
+static int cmd_two_word(int argc, char **argv)
+{
+    if (argc < 3)
+        return -1;
+    const char *a = argv[1], *b = argv[2];
+    if (!strcmp(a, "money") && !strcmp(b, "report"))
+        return cmd_money_report(argc, argv);
+    if (!strcmp(a, "dispute") && !strcmp(b, "resolve"))
+        return cmd_dispute_resolve(argc, argv);
+    if (!strcmp(a, "user") && !strcmp(b, "role"))
+        return argc == 5 ? cmd_user_role(argv[3], argv[4]) : usage();
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -408,11 +424,6 @@ int main(int argc, char **argv)
         return cmd_cron(argv[2]);
     if (!strcmp(cmd, "routes"))
         return cmd_routes();
-    if (!strcmp(cmd, "money") && argc > 2 && !strcmp(argv[2], "report"))
-        return cmd_money_report(argc, argv);
-    if (!strcmp(cmd, "dispute") && argc > 2 && !strcmp(argv[2], "resolve"))
-        return cmd_dispute_resolve(argc, argv);
-    if (!strcmp(cmd, "user") && argc == 5 && !strcmp(argv[2], "role"))
-        return cmd_user_role(argv[3], argv[4]);
-    return usage();
+    int rc = cmd_two_word(argc, argv);
+    return rc >= 0 ? rc : usage();
 }
