@@ -9,7 +9,8 @@
 -- dense the city), then the exact earth_distance against least(gig radius, provider
 -- radius). Genre overlap when the gig names genres, schedule at date_needed and
 -- do-not-disturb now, both in the provider's zone, the daily quota counted from the
--- provider's local midnight, and never a provider already offered this gig.
+-- provider's local midnight, and never a provider already offered this gig, in a block
+-- with the requester (either direction) or suspended.
 -- The review and response-history features are joined after the LIMIT, so they cost
 -- $2 index probes whatever the crowd.
 WITH g AS (
@@ -32,6 +33,9 @@ WITH g AS (
     JOIN user_availability a ON a.user_id = n.user_id
     JOIN profiles p ON p.id = n.user_id
     WHERE n.user_id <> g.poster_id
+      AND NOT blocked_pair(n.user_id, g.poster_id)  -- trust (sql/018): never a blocked pair,
+      AND NOT EXISTS (SELECT 1 FROM users u          -- nor a suspended provider
+                       WHERE u.id = n.user_id AND u.suspended_at IS NOT NULL)
       AND n.d <= least(g.r, a.max_radius_km) * 1000.0
       AND (cardinality(g.genre) = 0
            OR EXISTS (SELECT 1 FROM unnest(p.genres) x, unnest(g.genre) y WHERE lower(x) = lower(y)))
