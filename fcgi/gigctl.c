@@ -4,6 +4,7 @@
 #include "cron.h"
 #include "db.h"
 #include "disputes.h"
+#include "payouts.h"
 #include "log.h"
 #include "mail.h"
 #include "moderation.h"
@@ -28,7 +29,8 @@ static int usage(void)
 {
     fputs("usage: gigctl migrate [DIR] | deliver [--once] | cron NAME | routes\n"
           "       gigctl dispute resolve ID refund|release [NOTES] | dispute resolve ID split PERCENT [NOTES]\n"
-          "       gigctl user role EMAIL user|moderator|admin\n", stderr);
+          "       gigctl user role EMAIL user|moderator|admin\n"
+          "       gigctl money report [--from DATE] [--to DATE]\n", stderr);
     return 2;
 }
 
@@ -319,6 +321,44 @@ static int cmd_user_role(const char *email, const char *role)
     return res == R_SUCCESS ? 0 : res == R_NOTFOUND || res == R_INVALID ? 2 : 1;
 }
 
+/* The operator's money report (lib/payouts.c): 0 when every ledger group of the period
+ * sums to zero, 1 when one does not (listed in the report), 2 for a bad argument. */
+static int cmd_money_report(int argc, char **argv)
+{
+    const char *from = "1970-01-01", *to = "2100-01-01";
+    for (int i = 3; i < argc; i += 2) {
+        if (i + 1 >= argc)
+            return usage();
+        if (!strcmp(argv[i], "--from"))
+            from = argv[i + 1];
+        else if (!strcmp(argv[i], "--to"))
+            to = argv[i + 1];
+        else
+            return usage();
+    }
+    struct db db = {0};
+    if (db_connect(&db, cfg.database_url) < 0)
+        return 2;
+    arena *a = arena_new(64 * 1024);
+    struct gctx g = {.a = a, .db = &db};
+    const char *json = NULL;
+    long long unbalanced = 0;
+    int rc = 0;
+    if (payouts_money_report(&g, from, to, &json, &unbalanced)) {
+        fprintf(stderr, "gigctl: money report: %s\n", g.err ? g.err : "failed");
+        rc = 2;
+    } else {
+        printf("%s\n", json);
+        if (unbalanced) {
+            fprintf(stderr, "gigctl: money report: %lld ledger group(s) do not sum to zero\n", unbalanced);
+            rc = 1;
+        }
+    }
+    arena_free(a);
+    db_close(&db);
+    return rc;
+}
+
 static int cmd_routes(void)
 {
     for (size_t i = 0; i < routes_count; i++)
@@ -345,6 +385,22 @@ static const char *installed_sql_dir(char *buf, size_t len)
     return buf;
 }
 
+/* The two-word commands ("money report", "dispute resolve", "user role"); -1 when argv
+ * names none of them. */
+static int cmd_two_word(int argc, char **argv)
+{
+    if (argc < 3)
+        return -1;
+    const char *a = argv[1], *b = argv[2];
+    if (!strcmp(a, "money") && !strcmp(b, "report"))
+        return cmd_money_report(argc, argv);
+    if (!strcmp(a, "dispute") && !strcmp(b, "resolve"))
+        return cmd_dispute_resolve(argc, argv);
+    if (!strcmp(a, "user") && !strcmp(b, "role"))
+        return argc == 5 ? cmd_user_role(argv[3], argv[4]) : usage();
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -368,9 +424,6 @@ int main(int argc, char **argv)
         return cmd_cron(argv[2]);
     if (!strcmp(cmd, "routes"))
         return cmd_routes();
-    if (!strcmp(cmd, "dispute") && argc > 2 && !strcmp(argv[2], "resolve"))
-        return cmd_dispute_resolve(argc, argv);
-    if (!strcmp(cmd, "user") && argc == 5 && !strcmp(argv[2], "role"))
-        return cmd_user_role(argv[3], argv[4]);
-    return usage();
+    int rc = cmd_two_word(argc, argv);
+    return rc >= 0 ? rc : usage();
 }

@@ -25,6 +25,11 @@ void h_auth_verify_resend(struct request *r);
 void h_auth_email(struct request *r);
 void h_me_export(struct request *r);
 void h_me_delete(struct request *r);
+/* h_payouts.c: provider payouts (Stripe Connect), payout history, wallet receipts */
+void h_payouts_account_create(struct request *r);
+void h_payouts_account_get(struct request *r);
+void h_payouts_list(struct request *r);
+void h_wallet_receipt(struct request *r);
 
 /* h_ops.c */
 void h_healthz(struct request *r);

@@ -89,6 +89,12 @@ const struct route routes[] = {
     {"GET", "/api/cron/urgent-gigs/:job", h_cron_urgent, ROUTE_PUBLIC},
     {"POST", "/api/cron/urgent-gigs/:job", h_cron_urgent, ROUTE_PUBLIC},
 
+    /* provider payouts: Connect onboarding, payout history, wallet receipts (h_payouts.c) */
+    {"POST", "/api/payouts/account", h_payouts_account_create, ROUTE_AUTH | ROUTE_VERIFIED},
+    {"GET", "/api/payouts/account", h_payouts_account_get, ROUTE_AUTH},
+    {"GET", "/api/payouts", h_payouts_list, ROUTE_AUTH},
+    {"GET", "/api/wallet/transactions/:id/receipt", h_wallet_receipt, ROUTE_AUTH},
+
     /* gigs */
     /* OPTAUTH (trust): a signed-in searcher does not see gigs of users in a block with them */
     {"GET", "/api/gigs", h_gigs_search, ROUTE_READ | ROUTE_OPTAUTH},

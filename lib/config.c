@@ -87,6 +87,9 @@ static const struct setting settings[] = {
     CFG_N("GIGD_ACCOUNT_GRACE_DAYS", account_grace_days, "30", 0, 3650),
     /* saved-search alerts */
     CFG_N("GIGD_ALERT_MIN_INTERVAL", alert_min_interval, "3600", 0, 30 * 86400),
+    /* provider payouts (lib/payouts.c): the country of new Connect Express accounts */
+    CFG_S("GIGD_PAYOUT_COUNTRY", payout_country, "GB"),
+    CFG_S("GIGD_STRIPE_CONNECT_WEBHOOK_SECRET", stripe_connect_webhook_secret, ""),
 };
 
 /* A growable list of malloc'd strings. */

@@ -63,6 +63,8 @@ struct config {
     long account_grace_days;      /* days a deleted account can be restored before it is erased */
     /* saved-search alerts */
     long alert_min_interval;      /* seconds between two gig_alerts of one saved search */
+    const char *payout_country;   /* ISO country of new Connect Express accounts (payouts) */
+    const char *stripe_connect_webhook_secret; /* the Connect endpoint's signing secret; "" = none */
     /* Derived at load: scheme://host[:port] of public_url, lowercased, default port
      * dropped. Every same-origin check compares against it. */
     const char *public_origin;

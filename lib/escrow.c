@@ -8,7 +8,8 @@
  *      cancel it when nothing goes to them; when the 6-day job already captured it all,
  *      refund the difference instead;
  *   2. the release: escrow → provider's wallet + platform fee; project and gig completed;
- *   3. the Transfer of the provider's share to their connected account, when they have one.
+ *   3. the Transfer of the provider's share to their connected account, when it is enabled
+ *      (payout_accounts.status; otherwise the share stays owed in the wallet, lib/payouts.c).
  * Each Stripe call is: claim the operation (commit), call Stripe with the operation's id in
  * the Idempotency-Key, record the answer in one transaction. A failure at Stripe leaves the
  * operation pending and every booking undone; any later call (the user's retry, the sweep
@@ -237,6 +238,13 @@ static enum result settle_hold(struct gctx *g, struct gig_money *m, long long gr
 /* ------------------------------------------------------------------ release + transfer */
 
 STMT(st_escrow_lock_project, "SELECT id FROM projects WHERE gig_id = $1 FOR UPDATE");
+/* The provider's payout account, locked in share mode before the release is booked: the
+ * account.updated that enables it (lib/payouts.c, FOR UPDATE) then either comes first (we
+ * read it enabled and claim the Transfer) or waits for our commit and claims the Transfer
+ * of this credit itself. Without the lock both could miss it and leave it owed for good. */
+STMT(st_escrow_lock_account,
+     "SELECT CASE WHEN status = 'enabled' THEN stripe_account_id END FROM payout_accounts"
+     " WHERE user_id = $1 FOR SHARE");
 
 /* Step 2, one transaction: the booking, then (only if this call booked it) the states and
  * notifications; the Transfer's operation is claimed here too, so a crash after this
@@ -246,10 +254,12 @@ static enum result settle_release(struct gctx *g, struct gig_money *m, long long
     enum result rc = db_begin(g);
     if (rc)
         return rc;
-    PGresult *r;
+    PGresult *r, *acct;
     if ((rc = DB_RUN(g, &r, &st_escrow_lock_project, m->id)) ||
+        (rc = DB_RUN(g, &acct, &st_escrow_lock_account, m->provider)) ||
         (rc = DB_RUN(g, &r, &st_escrow_release, m->id, lld(g, gross), lld(g, share))))
         goto out;
+    m->account = PQntuples(acct) ? dup_or_null(g, acct, 0) : NULL;
     if (PQntuples(r) == 1 && db_bool(r, 0, 0)) {
         if ((rc = DB_RUN(g, &r, &st_escrow_released, m->id, lld(g, share))))
             goto out;
@@ -262,8 +272,9 @@ out:
     return db_finish(g, rc);
 }
 
-/* Step 3: the provider's share to their connected account. Without one the money stays in
- * their wallet (a later job pays it out when they connect an account). */
+/* Step 3: the provider's share to their connected account. Without an enabled one the money
+ * stays in their wallet as owed: the account.updated that enables it claims this operation
+ * and settles the gig again (lib/payouts.c). */
 static enum result settle_transfer(struct gctx *g, struct gig_money *m, long long share)
 {
     if (!m->account || share <= 0)

@@ -10,6 +10,7 @@
 #include "db.h"
 #include "escrow.h"
 #include "log.h"
+#include "payouts.h"
 #include "sql_webhook.h"
 #include "stripe_sig.h"
 #include "urgent.h"
@@ -76,6 +77,8 @@ struct event {
     const char *id, *type;
     const char *created; /* epoch seconds, as text for SQL */
     const cJSON *obj;    /* data.object */
+    const char *account; /* Connect events: the connected account the event is about */
+    const char **settle_user; /* set by account.updated: whose owed Transfers to make after the commit */
 };
 
 /* What a handled event type does to our data; runs inside the event's transaction. A
@@ -211,6 +214,19 @@ static enum result on_escrow(struct gctx *g, const struct event *ev)
     return escrow_on_event(g, ev->type, ev->obj);
 }
 
+/* Connect (lib/payouts.c): a provider's account changed; enabling it claims the Transfers
+ * it is owed, made after the commit (webhook_stripe). */
+static enum result on_account_updated(struct gctx *g, const struct event *ev)
+{
+    return payouts_on_account_updated(g, ev->obj, ev->created, ev->settle_user);
+}
+
+/* Connect: Stripe paying a provider's account out to their bank. */
+static enum result on_payout(struct gctx *g, const struct event *ev)
+{
+    return payouts_on_payout(g, ev->account, ev->obj, ev->created);
+}
+
 /* The event types we act on, a row each; any other is acknowledged and not recorded. */
 static const struct {
     const char *type;
@@ -232,6 +248,13 @@ static const struct {
     {"charge.refunded", on_escrow},
     {"transfer.created", on_escrow},
     {"transfer.reversed", on_escrow},
+    /* provider payouts (lib/payouts.c): Connect events carrying `account` */
+    {"account.updated", on_account_updated},
+    {"payout.created", on_payout},
+    {"payout.updated", on_payout},
+    {"payout.paid", on_payout},
+    {"payout.failed", on_payout},
+    {"payout.canceled", on_payout},
 };
 
 static event_fn handler_of(const char *type)
@@ -256,6 +279,12 @@ static enum result verify(struct gctx *g, const char *sig_header, const char *bo
     }
     enum stripe_sig sig = stripe_sig_verify(sig_header, body, len, cfg.stripe_webhook_secret, (long long)time(NULL),
                                             STRIPE_SIG_TOLERANCE, NULL);
+    /* Connect events (provider payouts) come from a Connect endpoint, which Stripe signs
+     * with a secret of its own; either may sign the same URL. */
+    if (sig != STRIPE_SIG_OK && cfg.stripe_connect_webhook_secret[0] &&
+        stripe_sig_verify(sig_header, body, len, cfg.stripe_connect_webhook_secret, (long long)time(NULL),
+                          STRIPE_SIG_TOLERANCE, NULL) == STRIPE_SIG_OK)
+        sig = STRIPE_SIG_OK;
     if (sig != STRIPE_SIG_OK) {
         log_warn("webhook: refused: %s", stripe_sig_str(sig));
         return gctx_fail(g, R_INVALID, stripe_sig_str(sig));
@@ -273,6 +302,7 @@ static bool parse_event(struct gctx *g, const char *body, size_t len, struct eve
     ev->type = str(j, "type");
     ev->created = num(g, j, "created");
     ev->obj = get(get(j, "data"), "object");
+    ev->account = str(j, "account");
     return ev->id && strlen(ev->id) <= 255 && ev->type && ev->created && cJSON_IsObject(ev->obj);
 }
 
@@ -327,7 +357,8 @@ enum result webhook_stripe(struct gctx *g, const char *sig_header, const char *b
     enum result rc = verify(g, sig_header, body, len);
     if (rc)
         return rc;
-    struct event ev = {0};
+    const char *settle_user = NULL;
+    struct event ev = {.settle_user = &settle_user};
     if (!parse_event(g, body, len, &ev))
         return gctx_fail(g, R_INVALID, "Malformed event");
     event_fn fn = handler_of(ev.type);
@@ -337,5 +368,12 @@ enum result webhook_stripe(struct gctx *g, const char *sig_header, const char *b
         return R_SUCCESS;
     }
     rc = apply(g, &ev, fn, json);
-    return rc ? settle_failure(g, &ev, rc, json) : R_SUCCESS;
+    if (rc)
+        return settle_failure(g, &ev, rc, json);
+    /* After the commit, no transaction open: Stripe is called here. Each Transfer has its
+     * claimed operation and Idempotency-Key, so doing it in this request (rather than
+     * waiting a minute for the sweep) is safe; a failure is only logged. */
+    if (settle_user)
+        payouts_settle_owed(g, settle_user);
+    return R_SUCCESS;
 }

@@ -3,15 +3,17 @@
 
 -- name: st_escrow_state
 -- Everything settle() needs about gig $1. capture_op: the amount of an existing capture
--- operation (it fixes the amount captured whatever is decided later).
+-- operation (it fixes the amount captured whatever is decided later). The account is the
+-- provider's connected account only while it is enabled (payout_accounts, issue 17):
+-- otherwise what is released stays in their wallet as owed.
 SELECT g.poster_id, g.payment_amount, g.payment_currency, g.stripe_payment_intent_id, g.settle_percent,
        g.payment_captured, g.payment_refunded, g.payment_status, p.id, p.provider_id, p.platform_fee,
-       p.status, pp.stripe_account_id,
+       p.status, pa.stripe_account_id,
        (SELECT o.amount FROM urgent_payment_ops o WHERE o.gig_id = g.id AND o.kind = 'capture'),
        g.skill_required
 FROM gigs g
 LEFT JOIN projects p ON p.gig_id = g.id
-LEFT JOIN profiles pp ON pp.id = p.provider_id
+LEFT JOIN payout_accounts pa ON pa.user_id = p.provider_id AND pa.status = 'enabled'
 WHERE g.id = $1 AND g.gig_type = 'urgent';
 
 -- name: st_escrow_op_claim

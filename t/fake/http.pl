@@ -34,7 +34,7 @@ GetOptions('port=i' => \$port, 'dir=s' => \$dir, 'kind=s' => \$kind,
 
 my $kdir = "$dir/$kind";
 make_path($kdir);
-make_path("$kdir/idem", "$kdir/pi_status", "$kdir/pis", "$kdir/transfers") if $kind eq 'stripe';
+make_path("$kdir/idem", "$kdir/pi_status", "$kdir/pis", "$kdir/transfers", "$kdir/accounts") if $kind eq 'stripe';
 make_path("$kdir/tickets")                 if $kind eq 'expo';
 
 my $JSON = JSON::PP->new->utf8->canonical;
@@ -408,6 +408,20 @@ sub stripe_route ($method, $path, $f) {
     if ($method eq 'POST' && $path eq '/v1/transfers') {
         return transfer($f);
     }
+    if ($method eq 'POST' && $path =~ m{^/v1/transfers/([^/]+)/reversals\z}) {
+        return transfer_reversal(id_from($1), $f);
+    }
+    if ($method eq 'POST' && $path eq '/v1/accounts') {
+        return account_create($f);
+    }
+    if ($method eq 'GET' && $path =~ m{^/v1/accounts/([^/]+)\z}) {
+        my $id = id_from($1);
+        my $a = $id =~ /^acct_\w+\z/ ? slurp("$kdir/accounts/$id.json") : undef;
+        return defined $a ? (200, $a) : stripe_err(404, "No such account: '$id'", 'resource_missing');
+    }
+    if ($method eq 'POST' && $path eq '/v1/account_links') {
+        return account_link($f);
+    }
     return (404, $JSON->encode({ error => { type => 'invalid_request_error',
         message => "Unrecognized request URL ($method: $path)" } }));
 }
@@ -496,6 +510,65 @@ sub transfer ($f) {
                amount_reversed => 0, reversed => JSON::PP::false };
     write_atomic("$kdir/transfers/$id.json", $JSON->encode($tr));
     return (200, $JSON->encode($tr));
+}
+
+# ------------------------------------------------- stripe Connect (payouts)
+# Express accounts live in accounts/<id>.json as Stripe returns them (not yet onboarded:
+# payouts disabled, details due); a test moves one along by sending the account.updated
+# event it builds. A replay under an Idempotency-Key does not reach here, so the number of
+# files is the number of accounts really created.
+
+sub account_create ($f) {
+    # A refusal Stripe makes while executing (and so saves under the Idempotency-Key).
+    return stripe_err(400, 'You can only create new accounts if you have signed up for Connect', 'platform_not_connect')
+        if -e "$kdir/accounts/refuse";
+    return stripe_err(400, 'Invalid type: must be one of custom, express, or standard', 'parameter_invalid_empty')
+        unless ($f->{type} // '') =~ /^(?:express|custom|standard)\z/;
+    my $id = 'acct_' . random_hex(8);
+    my %meta = map { /^metadata\[(.*)\]\z/ ? ($1 => $f->{$_}) : () } keys %$f;
+    my $acct = { id => $id, object => 'account', type => $f->{type}, country => $f->{country},
+                 email => $f->{email}, default_currency => 'gbp', created => time,
+                 charges_enabled => JSON::PP::false, payouts_enabled => JSON::PP::false,
+                 details_submitted => JSON::PP::false,
+                 capabilities => { transfers => ($f->{'capabilities[transfers][requested]'} // '') eq 'true'
+                                                    ? 'inactive' : undef },
+                 requirements => { currently_due => [ 'external_account', 'tos_acceptance.date' ],
+                                   past_due => [], disabled_reason => 'requirements.past_due' },
+                 metadata => \%meta };
+    write_atomic("$kdir/accounts/$id.json", $JSON->encode($acct));
+    return (200, $JSON->encode($acct));
+}
+
+sub account_link ($f) {
+    my $acct = $f->{account} // '';
+    return stripe_err(404, "No such account: '$acct'", 'resource_missing')
+        unless $acct =~ /^acct_\w+\z/ && -e "$kdir/accounts/$acct.json";
+    return stripe_err(400, 'Invalid type', 'parameter_invalid_empty')
+        unless ($f->{type} // '') =~ /^account_(?:onboarding|update)\z/;
+    for my $k (qw(refresh_url return_url)) {
+        return stripe_err(400, "Missing required param: $k.", 'parameter_missing') unless length($f->{$k} // '');
+    }
+    my $now = time;
+    return (200, $JSON->encode({ object => 'account_link', created => $now, expires_at => $now + 300,
+                                 url => "https://connect.stripe.test/setup/e/$acct/" . random_hex(12) }));
+}
+
+sub transfer_reversal ($id, $f) {
+    return stripe_err(404, "No such transfer: '$id'", 'resource_missing') unless $id =~ /^tr_\w+\z/;
+    open my $lock, '>>', "$kdir/transfers/.lock" or die "lock: $!";
+    flock $lock, LOCK_EX or die "flock: $!";
+    my $saved = slurp("$kdir/transfers/$id.json");
+    return stripe_err(404, "No such transfer: '$id'", 'resource_missing') unless defined $saved;
+    my $tr = $JSON->decode($saved);
+    my $left = $tr->{amount} - $tr->{amount_reversed};
+    my $amt = $f->{amount} // $left;
+    return stripe_err(400, "Reversal amount is greater than the transfer's unreversed amount", 'amount_too_large')
+        unless $amt =~ /^[1-9]\d*\z/ && $amt <= $left;
+    $tr->{amount_reversed} += $amt;
+    $tr->{reversed} = $tr->{amount_reversed} == $tr->{amount} ? JSON::PP::true : JSON::PP::false;
+    write_atomic("$kdir/transfers/$id.json", $JSON->encode($tr));
+    return (200, $JSON->encode({ id => 'trr_' . random_hex(12), object => 'transfer_reversal',
+                                 amount => 0 + $amt, currency => $tr->{currency}, transfer => $id }));
 }
 
 # --------------------------------------------------------------------- expo

@@ -24,12 +24,14 @@ sub sign {
     return "t=$t,v1=$sig";
 }
 
-# An event: {id, type, created, data: {object}}; returns (payload text, id).
+# An event: {id, type, created, data: {object}} (+ account => for Connect events);
+# returns (payload text, id).
 sub event {
     my ($type, $obj, %o) = @_;
     my $id = $o{id} // evt_id();
     my $ev = { id => $id, object => 'event', type => $type, created => $o{created} // time,
                livemode => JSON::PP::false, data => { object => $obj } };
+    $ev->{account} = $o{account} if $o{account};    # Connect events: the connected account
     return ($JSON->encode($ev), $id);
 }
 

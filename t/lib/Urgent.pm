@@ -146,9 +146,14 @@ sub project_gig {
     return { gig => $gig, project => $d->{data}{project_id}, req => $req, prov => $prov, pi => pi_of($gig) };
 }
 
+# A connected account whose payouts are enabled (payout_accounts, issue 17), as if the
+# provider had finished onboarding: releases transfer to it at once.
 sub set_account {
     my ($u, $acct) = @_;
     psql("UPDATE profiles SET stripe_account_id = '$acct' WHERE id = '$u->{id}'");
+    psql("INSERT INTO payout_accounts (user_id, stripe_account_id, status, payouts_enabled, details_submitted)"
+         . " VALUES ('$u->{id}', '$acct', 'enabled', true, true) ON CONFLICT (user_id) DO UPDATE"
+         . " SET stripe_account_id = EXCLUDED.stripe_account_id, status = 'enabled', payouts_enabled = true");
 }
 
 # The fake Stripe's money state of a PaymentIntent (captures, cancels, refunds counters).
