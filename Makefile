@@ -46,7 +46,7 @@ DEB_PKGS := build-essential pkg-config libfcgi-dev libpq-dev libcjson-dev libcur
             redis-server systemd
 
 .PHONY: all deps run start stop test bench fuzz clean units
-all: $(B)/gigd $(B)/gigctl units
+all: $(B)/gigd $(B)/gigctl $(B)/gigd-test units
 
 units: $(UNIT_BIN)
 
@@ -78,6 +78,16 @@ $(B)/gigd: $(B)/fcgi/gigd.o $(FCGI_OBJ) $(B)/libgigd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/gigctl: $(B)/fcgi/gigctl.o $(FCGI_OBJ) $(B)/libgigd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# gigd-test: gigd plus the test-only slow switch (t/hooks/slow.c, compiled with
+# -DGIGD_TEST_HOOKS) for the watchdog tests. Built beside gigd, never installed: gigd
+# itself contains no way to slow a request on purpose.
+$(B)/t/hooks/%.o: t/hooks/%.c | $(SQL_GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DGIGD_TEST_HOOKS -c -o $@ $<
+
+$(B)/gigd-test: $(B)/fcgi/gigd.o $(FCGI_OBJ) $(B)/t/hooks/slow.o $(B)/libgigd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/t/%: t/unit/%.c t/tap.h $(FCGI_OBJ) $(B)/libgigd.a | $(SQL_GEN)

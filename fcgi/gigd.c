@@ -3,6 +3,7 @@
  * Signal handlers only set flags; the loop below acts on them. */
 #include "config.h"
 #include "log.h"
+#include "scoreboard.h"
 #include "util.h"
 #include "worker.h"
 #include <curl/curl.h>
@@ -21,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_WORKERS 256
+#define MAX_WORKERS SB_MAX_WORKERS
 #define STORM_DEATHS 10     /* this many crashes ... */
 #define STORM_WINDOW 10     /* ... within this many seconds is a crash storm */
 
@@ -31,7 +32,8 @@ struct slot {
     time_t started;
 };
 
-static struct slot slots[MAX_WORKERS * 2];
+static struct slot slots[SB_SLOTS];
+static bool watchdog_killed[SB_SLOTS]; /* this slot's worker was killed by the watchdog */
 static unsigned generation;
 static volatile sig_atomic_t got_hup, got_stop, got_chld;
 static time_t deaths[STORM_DEATHS];
@@ -137,6 +139,7 @@ static int spawn(int idx)
         worker_run(idx); /* never returns */
     }
     slots[idx].pid = pid;
+    watchdog_killed[idx] = false;
     slots[idx].gen = generation;
     slots[idx].started = time(NULL);
     return 0;
@@ -145,7 +148,7 @@ static int spawn(int idx)
 static int live_workers(unsigned gen_only, bool current)
 {
     int n = 0;
-    for (int i = 0; i < MAX_WORKERS * 2; i++)
+    for (int i = 0; i < SB_SLOTS; i++)
         if (slots[i].pid > 0 && (!current || slots[i].gen == gen_only))
             n++;
     return n;
@@ -157,7 +160,7 @@ static void fill_pool(void)
 {
     long want = cfg.workers < MAX_WORKERS ? cfg.workers : MAX_WORKERS;
     int have = live_workers(generation, true);
-    for (int i = 0; i < MAX_WORKERS * 2 && have < want; i++) {
+    for (int i = 0; i < SB_SLOTS && have < want; i++) {
         if (slots[i].pid == 0) {
             if (spawn(i) < 0)
                 break;
@@ -170,7 +173,7 @@ static void fill_pool(void)
 
 static void signal_workers(int sig, bool old_only)
 {
-    for (int i = 0; i < MAX_WORKERS * 2; i++)
+    for (int i = 0; i < SB_SLOTS; i++)
         if (slots[i].pid > 0 && (!old_only || slots[i].gen != generation))
             kill(slots[i].pid, sig);
 }
@@ -190,12 +193,17 @@ static void reap(void)
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        for (int i = 0; i < MAX_WORKERS * 2; i++) {
+        for (int i = 0; i < SB_SLOTS; i++) {
             if (slots[i].pid != pid)
                 continue;
             slots[i].pid = 0;
+            sb_reaped(i);
             bool old = slots[i].gen != generation;
-            if (WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0)) {
+            if (watchdog_killed[i]) {
+                /* logged when killed; a stuck request is not a crash storm */
+                sb_restart(SB_RESTART_TIMEOUT);
+            } else if (WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0)) {
+                sb_restart(SB_RESTART_CRASH);
                 if (WIFSIGNALED(status))
                     log_warn("worker %d (pid %d) killed by signal %d", i, (int)pid, WTERMSIG(status));
                 else
@@ -205,6 +213,8 @@ static void reap(void)
                     log_alert("crash storm: %d worker deaths in %ds, respawning in %ds", STORM_DEATHS,
                               STORM_WINDOW, backoff_s);
                 }
+            } else if (!old && !got_stop) {
+                sb_restart(SB_RESTART_RECYCLE);
             }
         }
     }
@@ -280,8 +290,23 @@ static int start_master(void)
     }
     if (check_user() < 0 || open_listener() < 0)
         return 1;
+    /* Before the first fork, so every worker shares it. */
+    if (sb_map() < 0) {
+        fprintf(stderr, "gigd: cannot map the scoreboard: %s\n", strerror(errno));
+        return 1;
+    }
     write_pidfile();
     return -1;
+}
+
+/* The watchdog's tick, and the master's figures on the scoreboard. */
+static void watch(void)
+{
+    pid_t pids[SB_SLOTS];
+    for (int i = 0; i < SB_SLOTS; i++)
+        pids[i] = slots[i].pid;
+    sb_watchdog(pids, watchdog_killed, cfg.slow_request, cfg.request_timeout);
+    sb_master_set((long)generation, cfg.workers, live_workers(0, false));
 }
 
 /* The master's loop: reap, reload, respawn (after a crash storm's back-off) until stopped. */
@@ -291,8 +316,10 @@ static void serve_pool(const sigset_t *orig)
     fill_pool();
     time_t respawn_at = 0;
     while (!got_stop) {
-        struct timespec ts = {1, 0};
+        /* A quarter second: the watchdog's resolution. */
+        struct timespec ts = {0, 250 * 1000 * 1000};
         ppoll(NULL, 0, &ts, orig);
+        watch();
         if (got_chld) {
             got_chld = 0;
             reap();

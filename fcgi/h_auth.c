@@ -69,3 +69,18 @@ void h_auth_password(struct request *r)
 {
     respond_result(r, auth_update_password(&r->g, r->json), 200, NULL);
 }
+
+void h_auth_verify_email(struct request *r)
+{
+    RENDER(r, 200, auth_verify_email(&r->g, r->json, RENDER_OUT));
+}
+
+void h_auth_verify_resend(struct request *r)
+{
+    RENDER(r, 200, auth_verify_resend(&r->g, RENDER_OUT));
+}
+
+void h_auth_email(struct request *r)
+{
+    RENDER(r, 200, auth_change_email(&r->g, r->json, RENDER_OUT));
+}

@@ -17,8 +17,17 @@ void h_auth_reset(struct request *r);
 void h_auth_reset_confirm(struct request *r);
 void h_auth_password(struct request *r);
 
+/* accounts: email verification (h_auth.c), export and deletion (h_account.c) */
+void h_auth_verify_email(struct request *r);
+void h_auth_verify_resend(struct request *r);
+void h_auth_email(struct request *r);
+void h_me_export(struct request *r);
+void h_me_delete(struct request *r);
+
 /* h_ops.c */
 void h_healthz(struct request *r);
 void h_cron(struct request *r);
+void h_status(struct request *r);   /* loopback / GIGD_OPS_ALLOW, through nginx's marked locations */
+void h_metrics(struct request *r);
 
 #endif

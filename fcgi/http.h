@@ -36,6 +36,7 @@ struct request {
     struct buf headers;         /* "Name: value\r\n" lines */
     struct buf out;
     bool responded;
+    bool streamed;              /* the handler wrote the response itself (respond_flush skips it) */
 };
 
 /* Decodes %XX (and '+' as space when plus_space). NULL on bad escapes or %00. */

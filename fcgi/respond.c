@@ -26,6 +26,7 @@ static const struct {
     {R_UPSTREAM, 502, "UPSTREAM_ERROR"},
     {R_UNAVAILABLE, 503, "UNAVAILABLE"},
     {R_TIMEOUT, 503, "TIMEOUT"},
+    {R_UNVERIFIED, 403, "EMAIL_NOT_VERIFIED"},
 };
 
 int respond_status(enum result r)
@@ -133,7 +134,7 @@ static const char *reason(int status)
 
 void respond_flush(struct request *r)
 {
-    if (!r->fcgx)
+    if (!r->fcgx || r->streamed)
         return;
     FCGX_Stream *o = r->fcgx->out;
     FCGX_FPrintF(o, "Status: %d %s\r\n", r->status, reason(r->status));

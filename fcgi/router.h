@@ -17,6 +17,9 @@ enum route_flags {
     /* A public read served by the read replica: a session is used when present and a
      * replica is configured, so the caller reads their own writes (ROUTE_PUBLIC otherwise). */
     ROUTE_READ = 1 << 5,
+    /* With GIGD_REQUIRE_EMAIL_VERIFICATION=1, only a user whose address is verified may
+     * call it (403 EMAIL_NOT_VERIFIED): posting, applying, messaging and paying. */
+    ROUTE_VERIFIED = 1 << 6,
 };
 
 struct route {

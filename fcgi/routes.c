@@ -10,6 +10,9 @@ const struct route routes[] = {
     {"GET", "/healthz", h_healthz, ROUTE_PUBLIC},
     {"GET", "/api/cron/:job", h_cron, ROUTE_PUBLIC},
     {"POST", "/api/cron/:job", h_cron, ROUTE_PUBLIC},
+    /* the scoreboard and the metrics: refused unless nginx's own locations mark the request (h_ops.c) */
+    {"GET", "/status", h_status, ROUTE_PUBLIC},
+    {"GET", "/metrics", h_metrics, ROUTE_PUBLIC},
 
     /* auth */
     {"POST", "/api/auth/signup", h_auth_signup, ROUTE_JSON},
@@ -20,33 +23,41 @@ const struct route routes[] = {
     {"POST", "/api/auth/password/reset/confirm", h_auth_reset_confirm, ROUTE_JSON},
     {"PUT", "/api/auth/password", h_auth_password, ROUTE_AUTH | ROUTE_JSON},
 
+    /* accounts: email verification, export, deletion (h_auth.c, h_account.c). Posting,
+     * applying, messaging and paying routes carry ROUTE_VERIFIED (the gate, fcgi/worker.c). */
+    {"POST", "/api/auth/verify-email", h_auth_verify_email, ROUTE_JSON},
+    {"POST", "/api/auth/verify-email/resend", h_auth_verify_resend, ROUTE_AUTH},
+    {"PUT", "/api/auth/email", h_auth_email, ROUTE_AUTH | ROUTE_JSON},
+    {"GET", "/api/me/export", h_me_export, ROUTE_AUTH},
+    {"DELETE", "/api/me", h_me_delete, ROUTE_AUTH | ROUTE_JSON},
+
     /* subscriptions and the Stripe webhook (h_pay.c). The webhook is ROUTE_PUBLIC (Stripe signs
      * it) and not JSON-flagged: its signature covers the raw body, which must reach the
      * handler untouched. /usage belongs to the marketplace module. */
     {"GET", "/api/subscription", h_subscription_get, ROUTE_AUTH},
-    {"POST", "/api/subscription/checkout", h_subscription_checkout, ROUTE_AUTH},
+    {"POST", "/api/subscription/checkout", h_subscription_checkout, ROUTE_AUTH | ROUTE_VERIFIED},
     {"POST", "/api/subscription/portal", h_subscription_portal, ROUTE_AUTH},
     {"POST", "/api/subscription/cancel", h_subscription_cancel, ROUTE_AUTH},
     {"POST", "/api/webhooks/stripe", h_stripe_webhook, ROUTE_PUBLIC},
     {"POST", "/api/stripe/webhook", h_stripe_webhook, ROUTE_PUBLIC},
 
     /* messaging, real time, calls, push tokens (h_messaging.c) */
-    {"POST", "/api/conversations", h_conv_open, ROUTE_AUTH | ROUTE_JSON},
+    {"POST", "/api/conversations", h_conv_open, ROUTE_AUTH | ROUTE_JSON | ROUTE_VERIFIED},
     {"GET", "/api/conversations", h_conv_list, ROUTE_AUTH},
     {"GET", "/api/conversations/:id/messages", h_conv_messages, ROUTE_AUTH},
-    {"POST", "/api/conversations/:id/messages", h_conv_send, ROUTE_AUTH | ROUTE_JSON},
+    {"POST", "/api/conversations/:id/messages", h_conv_send, ROUTE_AUTH | ROUTE_JSON | ROUTE_VERIFIED},
     {"POST", "/api/conversations/:id/read", h_conv_read, ROUTE_AUTH},
     {"POST", "/api/conversations/:id/typing", h_conv_typing, ROUTE_AUTH},
     /* the X-Accel-Redirect entries of the real-time streams (nginx logs them without the query) */
     {"GET", "/api/realtime/conversations/:id", h_rt_conversation, ROUTE_QTOKEN},
     {"GET", "/api/realtime/notifications", h_rt_notifications, ROUTE_QTOKEN},
-    {"POST", "/api/calls", h_calls_create, ROUTE_AUTH | ROUTE_JSON},
+    {"POST", "/api/calls", h_calls_create, ROUTE_AUTH | ROUTE_JSON | ROUTE_VERIFIED},
     {"GET", "/api/calls/upcoming", h_calls_upcoming, ROUTE_AUTH},
     {"GET", "/api/calls/history", h_calls_history, ROUTE_AUTH},
     {"POST", "/api/calls/:id/end", h_calls_end, ROUTE_AUTH},
     {"POST", "/api/push-tokens", h_push_register, ROUTE_AUTH | ROUTE_JSON},
     {"DELETE", "/api/push-tokens/:token", h_push_delete, ROUTE_AUTH},
-    {"POST", "/api/attachments", h_attachments_upload, ROUTE_AUTH | ROUTE_UPLOAD},
+    {"POST", "/api/attachments", h_attachments_upload, ROUTE_AUTH | ROUTE_UPLOAD | ROUTE_VERIFIED},
     {"GET", "/api/attachments/:id", h_attachments_get, ROUTE_AUTH},
 
     /* profiles */
@@ -60,11 +71,11 @@ const struct route routes[] = {
     {"GET", "/api/user/availability", h_availability_get, ROUTE_AUTH},
     {"PATCH", "/api/user/availability", h_availability_update, ROUTE_AUTH | ROUTE_JSON},
     {"POST", "/api/user/availability/location", h_availability_location, ROUTE_AUTH | ROUTE_JSON},
-    {"POST", "/api/gigs/urgent", h_urgent_create, ROUTE_AUTH | ROUTE_JSON},
+    {"POST", "/api/gigs/urgent", h_urgent_create, ROUTE_AUTH | ROUTE_JSON | ROUTE_VERIFIED},
     {"GET", "/api/gigs/urgent/:id", h_urgent_get, ROUTE_AUTH},
     {"GET", "/api/gigs/urgent/:id/responses", h_urgent_responses, ROUTE_AUTH},
-    {"POST", "/api/gigs/:id/confirm-payment", h_urgent_confirm_payment, ROUTE_AUTH},
-    {"POST", "/api/gigs/:id/respond", h_urgent_respond, ROUTE_AUTH | ROUTE_JSON},
+    {"POST", "/api/gigs/:id/confirm-payment", h_urgent_confirm_payment, ROUTE_AUTH | ROUTE_VERIFIED},
+    {"POST", "/api/gigs/:id/respond", h_urgent_respond, ROUTE_AUTH | ROUTE_JSON | ROUTE_VERIFIED},
     {"POST", "/api/gigs/:id/select", h_urgent_select, ROUTE_AUTH | ROUTE_JSON},
     {"POST", "/api/gigs/:id/complete", h_urgent_complete, ROUTE_AUTH},
     {"GET", "/api/me/urgent-gigs", h_urgent_mine, ROUTE_AUTH},
@@ -80,7 +91,7 @@ const struct route routes[] = {
 
     /* gigs */
     {"GET", "/api/gigs", h_gigs_search, ROUTE_READ},
-    {"POST", "/api/gigs", h_gigs_create, ROUTE_AUTH | ROUTE_JSON},
+    {"POST", "/api/gigs", h_gigs_create, ROUTE_AUTH | ROUTE_JSON | ROUTE_VERIFIED},
     {"GET", "/api/gigs/:id", h_gigs_get, ROUTE_OPTAUTH},
     {"PATCH", "/api/gigs/:id", h_gigs_update, ROUTE_AUTH | ROUTE_JSON},
     {"DELETE", "/api/gigs/:id", h_gigs_delete, ROUTE_AUTH},
@@ -95,7 +106,7 @@ const struct route routes[] = {
     {"GET", "/api/me/saved-gigs", h_gigs_saved, ROUTE_AUTH},
 
     /* applications */
-    {"POST", "/api/applications", h_apps_create, ROUTE_AUTH | ROUTE_JSON},
+    {"POST", "/api/applications", h_apps_create, ROUTE_AUTH | ROUTE_JSON | ROUTE_VERIFIED},
     {"POST", "/api/applications/bulk-status", h_apps_bulk_status, ROUTE_AUTH | ROUTE_JSON},
     {"POST", "/api/applications/:id/withdraw", h_apps_withdraw, ROUTE_AUTH},
     {"PUT", "/api/applications/:id/status", h_apps_status, ROUTE_AUTH | ROUTE_JSON},
@@ -133,7 +144,7 @@ const struct route routes[] = {
     {"PATCH", "/api/organizations/:id/categories/:catId", h_org_category_rename, ROUTE_AUTH | ROUTE_JSON},
     {"DELETE", "/api/organizations/:id/categories/:catId", h_org_category_delete, ROUTE_AUTH},
     {"GET", "/api/organizations/:id/jobs", h_org_jobs, ROUTE_AUTH},
-    {"POST", "/api/organizations/:id/jobs", h_org_job_create, ROUTE_AUTH | ROUTE_JSON},
+    {"POST", "/api/organizations/:id/jobs", h_org_job_create, ROUTE_AUTH | ROUTE_JSON | ROUTE_VERIFIED},
     {"GET", "/api/organizations/:id/jobs/:jobId", h_org_job_get, ROUTE_AUTH},
     {"PATCH", "/api/organizations/:id/jobs/:jobId", h_org_job_update, ROUTE_AUTH | ROUTE_JSON},
     {"PUT", "/api/organizations/:id/jobs/:jobId/status", h_org_job_status, ROUTE_AUTH | ROUTE_JSON},

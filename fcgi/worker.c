@@ -9,6 +9,7 @@
 #include "realtime.h"
 #include "respond.h"
 #include "router.h"
+#include "scoreboard.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -21,6 +22,8 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_requested;
+
+void (*worker_test_hook)(struct request *r);
 
 /* Puts /dev/null on fd 0 in place of the shared listening socket: this worker accepts
  * no new connection (a blocked accept(2) restarts on /dev/null and fails), but keeps
@@ -202,6 +205,14 @@ static enum result check_csrf(struct request *r)
     return R_SUCCESS;
 }
 
+/* Step 3b: the email-verification gate, in this one place for every gated route. */
+static enum result check_verified(struct request *r, unsigned flags)
+{
+    if ((flags & ROUTE_VERIFIED) && cfg.require_email_verification && !r->g.email_verified)
+        return gctx_fail(&r->g, R_UNVERIFIED, "Verify your email address first");
+    return R_SUCCESS;
+}
+
 /* Step 4: the body of an unsafe request, up to the JSON limit (uploads stream their own). */
 static enum result read_body(struct request *r, unsigned flags)
 {
@@ -227,6 +238,15 @@ static enum result parse_json(struct request *r, unsigned flags)
     return R_SUCCESS;
 }
 
+/* The handler, on the scoreboard as the route's pattern (never the path: bounded). */
+static void run_handler(struct request *r, const struct route *rt)
+{
+    sb_request_route(r->method, rt->pattern);
+    if (worker_test_hook)
+        worker_test_hook(r);
+    rt->fn(r);
+}
+
 void worker_dispatch(struct request *r)
 {
     const struct route *rt = NULL;
@@ -236,13 +256,28 @@ void worker_dispatch(struct request *r)
     if (!rc)
         rc = check_csrf(r);
     if (!rc)
+        rc = check_verified(r, rt->flags);
+    if (!rc)
         rc = read_body(r, rt->flags);
     if (!rc)
         rc = parse_json(r, rt->flags);
     if (!rc)
-        rt->fn(r);
+        run_handler(r, rt);
     if (!r->responded)
         respond_error(r);
+}
+
+/* The matched route's place in the table, the metrics' key (SB_ROUTES - 1: none). Two
+ * routes may share one pattern string (GET and POST /api/gigs): the method tells them apart. */
+static size_t route_index(const struct request *r)
+{
+    for (size_t i = 0; r->route && i < routes_count && i < SB_ROUTES - 1; i++)
+        if (routes[i].pattern == r->route && !strcmp(routes[i].method, r->method))
+            return i;
+    for (size_t i = 0; r->route && i < routes_count && i < SB_ROUTES - 1; i++)
+        if (routes[i].pattern == r->route)
+            return i;
+    return SB_ROUTES - 1;
 }
 
 /* Serves one request; returns the notifications it committed (arena memory) so they
@@ -266,6 +301,7 @@ static const char *serve(FCGX_Request *fr, arena *a, struct db *db)
     if (!r.path)
         r.path = "/";
     log_set_request(r.request_id);
+    sb_request_begin(r.request_id);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     buf_init(&r.headers, a, 256);
@@ -273,8 +309,9 @@ static const char *serve(FCGX_Request *fr, arena *a, struct db *db)
     worker_dispatch(&r);
     respond_flush(&r);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    log_request(r.method, r.path, r.route, r.status,
-                (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, r.g.user_id);
+    long long us = (long long)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
+    sb_request_end(route_index(&r), r.status, us);
+    log_request(r.method, r.path, r.route, r.status, (double)us / 1e3, r.g.user_id);
     log_set_request(NULL);
     return r.g.events;
 }
@@ -308,6 +345,7 @@ static void flush_when_idle(const FCGX_Request *fr, arena *a, struct db *db)
 void worker_run(int worker_id)
 {
     log_set_worker(worker_id);
+    sb_worker_start(worker_id);
     struct sigaction sa = {0};
     sa.sa_handler = on_stop;
     sa.sa_flags = SA_RESTART;

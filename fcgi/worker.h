@@ -7,5 +7,8 @@
 void worker_run(int worker_id) __attribute__((noreturn));
 /* Dispatches one prepared request through the route table (exposed for tests). */
 void worker_dispatch(struct request *r);
+/* Called before every handler when set. Only the test build's gigd-test sets it
+ * (t/hooks/slow.c: requests slowed on purpose for the watchdog tests); NULL in gigd. */
+extern void (*worker_test_hook)(struct request *r);
 
 #endif

@@ -171,13 +171,29 @@ static const struct vfield signup_fields[] = {
     {.name = "full_name", .type = V_STRING, .nullable = true, .max = 100},
 };
 
+/* The account, its profile, its first session and its verification link ($7). */
 STMT(st_auth_signup,
      "WITH u AS (INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING *),"
      " p AS (INSERT INTO profiles (id, username, full_name) SELECT id, $3, $4 FROM u RETURNING *),"
      " s AS (INSERT INTO sessions (user_id, token_hash, expires_at)"
-     "       SELECT id, decode($5, 'hex'), now() + interval '7 days' FROM u RETURNING expires_at)"
-     " SELECT json_build_object('user', user_json(u, p), 'token', $6::text, 'expires_at', iso(s.expires_at))"
+     "       SELECT id, decode($5, 'hex'), now() + interval '7 days' FROM u RETURNING expires_at),"
+     " v AS (INSERT INTO email_verifications (user_id, email, token_hash, expires_at)"
+     "       SELECT id, email, decode($7, 'hex'), now() + interval '24 hours' FROM u)"
+     " SELECT json_build_object('user', account_user_json(u, p), 'token', $6::text, 'expires_at', iso(s.expires_at))"
      " FROM u, p, s");
+
+/* Queues the verification mail for `email` (inside the caller's transaction). */
+static enum result mail_verify_link(struct gctx *g, const char *email, const char *token)
+{
+    const char *link = arena_sprintf(g->a, "%s/verify-email?token=%s", cfg.public_url, token);
+    const char *text = arena_sprintf(g->a,
+                                     "Please confirm that this is your email address for gigd.\r\n\r\n"
+                                     "Open this link within 24 hours:\r\n%s\r\n\r\n"
+                                     "Verification token: %s\r\n\r\n"
+                                     "If you did not use this address on gigd, ignore this mail.\r\n",
+                                     link, token);
+    return mail_enqueue(g, email, "Confirm your email address for gigd", text);
+}
 
 enum result auth_signup(struct gctx *g, const cJSON *body, struct auth_grant *out)
 {
@@ -189,16 +205,20 @@ enum result auth_signup(struct gctx *g, const cJSON *body, struct auth_grant *ou
     if ((rc = throttle_password(g, NULL)) || (rc = hash_password(g, v[1].s, hash)))
         return rc;
     const char *token = auth_new_token(g->a);
-    rc = DB_ONE(g, &out->json, NULL, &st_auth_signup, lower(g->a, v[0].s), hash, lower(g->a, v[2].s), v[3].text,
-                auth_token_hash_hex(g->a, token), token);
-    if (rc == R_CONFLICT && db_violated(g, "profiles_username_key"))
-        return gctx_fail(g, R_CONFLICT, "Username is already taken");
-    if (rc == R_CONFLICT && db_violated(g, "users_email_key"))
-        return gctx_fail(g, R_CONFLICT, "An account with this email already exists");
-    if (rc)
+    const char *verify = auth_new_token(g->a);
+    const char *email = lower(g->a, v[0].s);
+    if ((rc = db_begin(g)))
         return rc;
+    rc = DB_ONE(g, &out->json, NULL, &st_auth_signup, email, hash, lower(g->a, v[2].s), v[3].text,
+                auth_token_hash_hex(g->a, token), token, auth_token_hash_hex(g->a, verify));
+    if (rc == R_CONFLICT && db_violated(g, "profiles_username_key"))
+        rc = gctx_fail(g, R_CONFLICT, "Username is already taken");
+    else if (rc == R_CONFLICT && db_violated(g, "users_email_key"))
+        rc = gctx_fail(g, R_CONFLICT, "An account with this email already exists");
+    if (!rc)
+        rc = mail_verify_link(g, email, verify);
     out->token = token;
-    return R_SUCCESS;
+    return db_finish(g, rc);
 }
 
 static const struct vfield signin_fields[] = {
@@ -206,12 +226,16 @@ static const struct vfield signin_fields[] = {
     {.name = "password", .type = V_STRING, .required = true, .min = 1, .max = 128},
 };
 
-STMT(st_auth_user_by_email, "SELECT id, password_hash FROM users WHERE email = $1");
+STMT(st_auth_user_by_email, "SELECT id, password_hash FROM users WHERE email = $1 AND erased_at IS NULL");
 STMT(st_auth_rehash, "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1");
+/* Signing in to an account deleted within its grace period restores it (lib/account.c). */
 STMT(st_auth_new_session,
      "WITH s AS (INSERT INTO sessions (user_id, token_hash, expires_at)"
-     "           VALUES ($1, decode($2, 'hex'), now() + interval '7 days') RETURNING expires_at)"
-     " SELECT json_build_object('user', user_json(u, p), 'token', $3::text, 'expires_at', iso(s.expires_at))"
+     "           VALUES ($1, decode($2, 'hex'), now() + interval '7 days') RETURNING expires_at),"
+     " r AS (UPDATE users SET deleted_at = NULL, updated_at = now() WHERE id = $1 AND deleted_at IS NOT NULL"
+     "       RETURNING id)"
+     " SELECT json_build_object('user', account_user_json(u, p), 'token', $3::text, 'expires_at', iso(s.expires_at),"
+     "        'restored', EXISTS (SELECT 1 FROM r))"
      " FROM s, users u JOIN profiles p ON p.id = u.id WHERE u.id = $1");
 
 /* Stores a hash with today's parameters; best effort, the sign-in goes on either way. */
@@ -264,7 +288,8 @@ STMT(st_auth_verify,
      " r AS (UPDATE sessions SET refreshed_at = now(), expires_at = now() + interval '7 days'"
      "       FROM s WHERE sessions.id = s.id AND s.refreshed_at < now() - interval '24 hours'"
      "       RETURNING sessions.expires_at)"
-     " SELECT s.id, s.user_id FROM s");
+     " SELECT s.id, s.user_id, u.email_verified_at IS NOT NULL FROM s JOIN users u ON u.id = s.user_id"
+     " WHERE u.deleted_at IS NULL");
 
 enum result auth_session_verify(struct gctx *g, const char *token)
 {
@@ -279,6 +304,7 @@ enum result auth_session_verify(struct gctx *g, const char *token)
         return gctx_fail(g, R_UNAUTHORIZED, "Invalid or expired session");
     g->session_id = db_val(r, 0, 0);
     g->user_id = db_val(r, 0, 1);
+    g->email_verified = db_bool(r, 0, 2);
     return R_SUCCESS;
 }
 
@@ -295,7 +321,7 @@ enum result auth_signout(struct gctx *g)
 }
 
 STMT(st_auth_session,
-     "SELECT json_build_object('user', user_json(u, p), 'expires_at', iso(s.expires_at))"
+     "SELECT json_build_object('user', account_user_json(u, p), 'expires_at', iso(s.expires_at))"
      " FROM sessions s JOIN users u ON u.id = s.user_id JOIN profiles p ON p.id = u.id WHERE s.id = $1");
 
 enum result auth_session_json(struct gctx *g, const char **json)
@@ -405,26 +431,185 @@ static const struct vfield password_fields[] = {
 
 STMT(st_auth_hash_of, "SELECT password_hash FROM users WHERE id = $1");
 
+enum result auth_confirm_password(struct gctx *g, const char *field, const char *pw)
+{
+    const char *stored;
+    enum result rc = DB_ONE(g, &stored, NULL, &st_auth_hash_of, g->user_id);
+    if (rc == R_NOTFOUND)
+        return gctx_fail(g, R_UNAUTHORIZED, "Invalid or expired session");
+    bool ok;
+    if (rc || (rc = throttle_password(g, g->user_id)) || (rc = check_password(g, stored, pw, &ok)))
+        return rc;
+    return ok ? R_SUCCESS : gctx_fail_field(g, field, "is incorrect");
+}
+
 enum result auth_update_password(struct gctx *g, const cJSON *body)
 {
     struct vvalue v[2];
     enum result rc = validate(g, body, password_fields, v);
-    if (rc)
+    if (rc || (rc = auth_confirm_password(g, "current_password", v[0].s)))
         return rc;
-    const char *stored;
-    rc = DB_ONE(g, &stored, NULL, &st_auth_hash_of, g->user_id);
-    if (rc == R_NOTFOUND)
-        return gctx_fail(g, R_UNAUTHORIZED, "Invalid or expired session");
-    bool ok;
-    if (rc || (rc = throttle_password(g, g->user_id)) || (rc = check_password(g, stored, v[0].s, &ok)))
-        return rc;
-    if (!ok)
-        return gctx_fail_field(g, "current_password", "is incorrect");
     char hash[crypto_pwhash_STRBYTES];
     PGresult *revoked;
     if ((rc = hash_password(g, v[1].s, hash)) || (rc = db_begin(g)) ||
         (rc = set_password(g, g->user_id, hash, g->session_id, &revoked)) || (rc = db_commit(g)))
         return rc;
     close_streams(g, revoked);
+    return R_SUCCESS;
+}
+
+/* ------------------------------------------------------------ email verification */
+
+static const struct vfield verify_fields[] = {
+    {.name = "token", .type = V_STRING, .required = true, .min = 1, .max = 128},
+};
+
+/* Spends a link: its user (locked), the address it verifies and the account's address. */
+STMT(st_auth_verify_use,
+     "WITH v AS (UPDATE email_verifications SET used_at = now()"
+     "           WHERE token_hash = decode($1, 'hex') AND used_at IS NULL AND expires_at > now()"
+     "           RETURNING user_id, email)"
+     " SELECT v.user_id, v.email, u.email FROM v JOIN users u ON u.id = v.user_id"
+     " WHERE u.erased_at IS NULL FOR UPDATE OF u");
+STMT(st_auth_verified,
+     "UPDATE users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now() WHERE id = $1");
+/* A change of address takes effect: every other pending link of the account is retired. */
+STMT(st_auth_email_moved,
+     "WITH u AS (UPDATE users SET email = $2, email_verified_at = now(), updated_at = now() WHERE id = $1"
+     "           RETURNING id)"
+     " UPDATE email_verifications SET used_at = now() WHERE user_id IN (SELECT id FROM u) AND used_at IS NULL");
+STMT(st_auth_me,
+     "SELECT account_user_json(u, p) FROM users u JOIN profiles p ON p.id = u.id WHERE u.id = $1");
+
+/* Inside the caller's transaction: moves user uid from address `from` to address `to`
+ * and tells the old address, so a stolen session cannot take the account away unnoticed. */
+static enum result move_email(struct gctx *g, const char *uid, const char *from, const char *to)
+{
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_auth_email_moved, uid, to);
+    if (rc == R_CONFLICT && db_violated(g, "users_email_key"))
+        return gctx_fail(g, R_CONFLICT, "An account with this email already exists");
+    if (rc)
+        return rc;
+    const char *text = arena_sprintf(g->a,
+                                     "The email address of your gigd account was changed to %s.\r\n\r\n"
+                                     "If you did not do this, reset your password at once and contact us.\r\n",
+                                     to);
+    return mail_enqueue(g, from, "Your gigd email address was changed", text);
+}
+
+enum result auth_verify_email(struct gctx *g, const cJSON *body, const char **json)
+{
+    struct vvalue v[1];
+    enum result rc = validate(g, body, verify_fields, v);
+    if (rc || (rc = db_begin(g)))
+        return rc;
+    PGresult *r;
+    if ((rc = DB_RUN(g, &r, &st_auth_verify_use, auth_token_hash_hex(g->a, v[0].s))))
+        goto out;
+    if (PQntuples(r) != 1) {
+        rc = gctx_fail_field(g, "token", "is invalid or expired");
+        goto out;
+    }
+    const char *uid = db_val(r, 0, 0), *email = db_val(r, 0, 1), *current = db_val(r, 0, 2);
+    PGresult *done;
+    rc = strcmp(email, current) ? move_email(g, uid, current, email) : DB_RUN(g, &done, &st_auth_verified, uid);
+    if (!rc)
+        rc = DB_ONE(g, json, "User not found", &st_auth_me, uid);
+out:
+    return db_finish(g, rc);
+}
+
+/* Verification mails cost a send each: every request for one (resend, change of
+ * address) counts against the user's hourly allowance. */
+static enum result throttle_verify_mail(struct gctx *g)
+{
+    return ratelimit_hit(g, arena_sprintf(g->a, "verify-mail:%s", g->user_id), 1, cfg.verify_resend_max, 3600,
+                         "Too many verification mails; try again later");
+}
+
+/* The address waiting for verification: a pending change of address first, else the
+ * account's own while it is unverified; NULL when nothing waits. */
+STMT(st_auth_verify_pending,
+     "SELECT coalesce((SELECT v.email FROM email_verifications v WHERE v.user_id = u.id AND v.used_at IS NULL"
+     "                 AND v.expires_at > now() AND v.email <> u.email ORDER BY v.created_at DESC LIMIT 1),"
+     "                CASE WHEN u.email_verified_at IS NULL THEN u.email END)"
+     " FROM users u WHERE u.id = $1");
+/* A new link for $2 retires the user's earlier unused ones for other addresses than $4
+ * (the account's own address keeps its sign-up link only when $4 is it). */
+STMT(st_auth_verify_new,
+     "WITH old AS (UPDATE email_verifications SET used_at = now()"
+     "             WHERE user_id = $1 AND used_at IS NULL AND email IS DISTINCT FROM $4)"
+     " INSERT INTO email_verifications (user_id, email, token_hash, expires_at)"
+     " VALUES ($1, $2, decode($3, 'hex'), now() + interval '24 hours')");
+
+/* Inside a transaction: a fresh link for `email`, mailed there. */
+static enum result new_link(struct gctx *g, const char *email, const char *keep)
+{
+    const char *token = auth_new_token(g->a);
+    PGresult *r;
+    enum result rc = DB_RUN(g, &r, &st_auth_verify_new, g->user_id, email, auth_token_hash_hex(g->a, token), keep);
+    return rc ? rc : mail_verify_link(g, email, token);
+}
+
+/* {"pending_email": email} in g's arena. */
+static const char *pending_json(struct gctx *g, const char *email)
+{
+    struct buf b;
+    buf_init(&b, g->a, 64);
+    buf_puts(&b, "{\"pending_email\":");
+    buf_json_str(&b, email);
+    buf_putc(&b, '}');
+    return b.p;
+}
+
+enum result auth_verify_resend(struct gctx *g, const char **json)
+{
+    const char *email;
+    enum result rc = throttle_verify_mail(g);
+    if (rc || (rc = DB_ONE(g, &email, NULL, &st_auth_verify_pending, g->user_id)))
+        return rc;
+    if (!email)
+        return gctx_fail(g, R_CONFLICT, "Your email address is already verified");
+    if ((rc = db_begin(g)) || (rc = new_link(g, email, NULL)) || (rc = db_commit(g)))
+        return rc;
+    *json = pending_json(g, email);
+    return R_SUCCESS;
+}
+
+static const struct vfield email_fields[] = {
+    {.name = "email", .type = V_EMAIL, .required = true, .max = 254},
+    {.name = "password", .type = V_STRING, .required = true, .min = 1, .max = 128},
+};
+
+STMT(st_auth_email_of, "SELECT email FROM users WHERE id = $1");
+STMT(st_auth_email_taken, "SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)");
+
+enum result auth_change_email(struct gctx *g, const cJSON *body, const char **json)
+{
+    struct vvalue v[2];
+    enum result rc = validate(g, body, email_fields, v);
+    if (rc || (rc = auth_confirm_password(g, "password", v[1].s)))
+        return rc;
+    const char *email = lower(g->a, v[0].s), *current, *taken;
+    if ((rc = DB_ONE(g, &current, "User not found", &st_auth_email_of, g->user_id)) ||
+        (rc = DB_ONE(g, &taken, NULL, &st_auth_email_taken, email)))
+        return rc;
+    if (!strcmp(email, current))
+        return gctx_fail_field(g, "email", "is already your address");
+    if (taken && taken[0] == 't') /* checked again, under the unique key, when the change takes effect */
+        return gctx_fail(g, R_CONFLICT, "An account with this email already exists");
+    if ((rc = throttle_verify_mail(g)) || (rc = db_begin(g)))
+        return rc;
+    const char *text = arena_sprintf(g->a,
+                                     "Someone signed in to your gigd account asked to change its email address "
+                                     "to %s.\r\nThe change takes effect once that address is confirmed.\r\n\r\n"
+                                     "If this was not you, reset your password at once.\r\n",
+                                     email);
+    if (!(rc = new_link(g, email, current)))
+        rc = mail_enqueue(g, current, "A change of your gigd email address was asked for", text);
+    if ((rc = db_finish(g, rc)))
+        return rc;
+    *json = pending_json(g, email);
     return R_SUCCESS;
 }

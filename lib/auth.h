@@ -28,6 +28,19 @@ enum result auth_session_verify(struct gctx *g, const char *token);
 enum result auth_reset_request(struct gctx *g, const cJSON *body);
 enum result auth_reset_confirm(struct gctx *g, const cJSON *body);
 enum result auth_update_password(struct gctx *g, const cJSON *body);
+/* R_SUCCESS when pw is g->user_id's password; else a VALIDATION_ERROR on `field` (each
+ * check counts against the password throttles). */
+enum result auth_confirm_password(struct gctx *g, const char *field, const char *pw);
+
+/* Email verification. A link is single use and lasts 24 h; its hash is stored.
+ * verify_email: {token} → *json = the user object (the address it named is verified, or
+ * becomes the account's address when it was a change). verify_resend: a new link for the
+ * address waiting (a pending change, else the unverified own one), rate limited; R_CONFLICT
+ * when none waits. change_email: {email, password} → a link to the new address and a notice
+ * to the old; the address changes when the link is used. *json = {"pending_email"}. */
+enum result auth_verify_email(struct gctx *g, const cJSON *body, const char **json);
+enum result auth_verify_resend(struct gctx *g, const char **json);
+enum result auth_change_email(struct gctx *g, const cJSON *body, const char **json);
 
 /* Token helpers shared with other single-use tokens (invitations). */
 const char *auth_new_token(arena *a);                 /* base64url of 32 random bytes */

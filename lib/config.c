@@ -4,6 +4,7 @@
 #include "config.h"
 #include "log.h"
 #include "util.h"
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -72,10 +73,18 @@ static const struct setting settings[] = {
     CFG_S("GIGD_CONFIG_FILE", config_file, ""),
     CFG_S("GIGD_LOG_FORMAT", log_format, "text"),
     CFG_S("GIGD_DATABASE_READ_URL", database_read_url, ""),
+    /* operations: watchdog, slow log, /status and /metrics */
+    CFG_N("GIGD_SLOW_REQUEST", slow_request, "2", 1, 3600),
+    CFG_N("GIGD_REQUEST_TIMEOUT", request_timeout, "30", 0, 86400),
+    CFG_S("GIGD_OPS_ALLOW", ops_allow, ""),
     /* urgent gigs */
     CFG_N("GIGD_MATCH_WAVE", match_wave, "5", 1, 100),
     CFG_N("GIGD_MATCH_WAVE_INTERVAL", match_wave_interval, "300", 1, 86400),
     CFG_N("GIGD_PLATFORM_FEE_BPS", platform_fee_bps, "1200", 0, 5000),
+    /* accounts: email verification, deletion */
+    CFG_N("GIGD_REQUIRE_EMAIL_VERIFICATION", require_email_verification, "1", 0, 1),
+    CFG_N("GIGD_VERIFY_RESEND_MAX", verify_resend_max, "3", 0, 1000),
+    CFG_N("GIGD_ACCOUNT_GRACE_DAYS", account_grace_days, "30", 0, 3650),
 };
 
 /* A growable list of malloc'd strings. */
@@ -345,6 +354,8 @@ int config_load(char *err, size_t errlen)
         rc = derive_origin(&L);
     if (rc == 0 && strcmp(L.c.log_format, "text") && strcmp(L.c.log_format, "json"))
         rc = load_fail(&L, "GIGD_LOG_FORMAT: '%s' is not text or json", L.c.log_format);
+    if (rc == 0 && !config_addr_listed(L.c.ops_allow, NULL))
+        rc = load_fail(&L, "GIGD_OPS_ALLOW: '%s' is not a list of addresses or address/prefix", L.c.ops_allow);
     if (rc == 0) {
         /* The one write to cfg: everything checked out. */
         strs_free(&held);
@@ -356,6 +367,64 @@ int config_load(char *err, size_t errlen)
     strs_free(&L.file);
     strs_free(&L.owned);
     return rc;
+}
+
+/* One entry "a.b.c.d", "a.b.c.d/n", "::1" or "fe80::/10" into its address and prefix. */
+static bool parse_cidr(const char *e, size_t n, unsigned char addr[16], int *family, int *bits)
+{
+    char s[64];
+    if (n == 0 || n >= sizeof s)
+        return false;
+    memcpy(s, e, n);
+    s[n] = '\0';
+    char *slash = strchr(s, '/');
+    if (slash)
+        *slash = '\0';
+    *family = strchr(s, ':') ? AF_INET6 : AF_INET;
+    int max = *family == AF_INET6 ? 128 : 32;
+    if (inet_pton(*family, s, addr) != 1)
+        return false;
+    *bits = max;
+    if (slash) {
+        char *end;
+        long b = strtol(slash + 1, &end, 10);
+        if (end == slash + 1 || *end || b < 0 || b > max)
+            return false;
+        *bits = (int)b;
+    }
+    return true;
+}
+
+static bool prefix_match(const unsigned char *a, const unsigned char *b, int bits)
+{
+    int whole = bits / 8, rest = bits % 8;
+    if (memcmp(a, b, (size_t)whole))
+        return false;
+    unsigned char mask = (unsigned char)(0xFF << (8 - rest));
+    return !rest || (a[whole] & mask) == (b[whole] & mask);
+}
+
+bool config_addr_listed(const char *list, const char *addr)
+{
+    unsigned char want[16] = {0};
+    int wfam = strchr(addr ? addr : "", ':') ? AF_INET6 : AF_INET;
+    if (addr && inet_pton(wfam, addr, want) != 1)
+        return false;
+    bool hit = false;
+    for (const char *p = list; p && *p;) {
+        p += strspn(p, " ,\t");
+        size_t n = strcspn(p, " ,\t");
+        if (!n)
+            break;
+        unsigned char net[16];
+        int fam, bits;
+        if (!parse_cidr(p, n, net, &fam, &bits))
+            return false;
+        if (addr && fam == wfam && prefix_match(want, net, bits))
+            hit = true;
+        p += n;
+    }
+    return addr ? hit : true;
 }
 
 bool config_is_public_origin(const char *origin, size_t n)

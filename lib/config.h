@@ -49,10 +49,18 @@ struct config {
     const char *config_file;      /* optional KEY=VALUE file, re-read on SIGHUP */
     const char *log_format;       /* "text" or "json" */
     const char *database_read_url; /* optional streaming standby for lag-tolerant reads; "" = none */
+    /* operations: the watchdog and the /status and /metrics pages (issue 14) */
+    long slow_request;            /* seconds: a request running longer is logged once (slow log) */
+    long request_timeout;         /* seconds: a request running longer has its worker killed; 0 = never */
+    const char *ops_allow;        /* addresses/CIDRs besides loopback allowed /status and /metrics */
     /* urgent gigs */
     long match_wave;              /* providers offered an urgent gig per wave */
     long match_wave_interval;     /* seconds between waves while nobody is selected */
     long platform_fee_bps;        /* platform fee on urgent gigs, basis points (1200 = 12 %) */
+    /* accounts */
+    long require_email_verification; /* 1: unverified accounts cannot post, apply, message or pay */
+    long verify_resend_max;       /* verification mails a user may ask for per hour; 0 = no cap */
+    long account_grace_days;      /* days a deleted account can be restored before it is erased */
     /* Derived at load: scheme://host[:port] of public_url, lowercased, default port
      * dropped. Every same-origin check compares against it. */
     const char *public_origin;
@@ -73,5 +81,10 @@ int config_load(char *err, size_t errlen);
 /* True when the n bytes at origin, an origin (scheme://host[:port], nothing after), are
  * cfg.public_origin once normalised the same way (case, default port). */
 bool config_is_public_origin(const char *origin, size_t n);
+
+/* True when addr (textual IPv4 or IPv6) is in list ("10.0.0.0/8 192.0.2.7, ::1"); with
+ * addr NULL, true when every entry of list parses (config_load checks GIGD_OPS_ALLOW). A
+ * malformed entry makes the whole list match nothing. */
+bool config_addr_listed(const char *list, const char *addr);
 
 #endif

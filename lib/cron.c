@@ -3,6 +3,7 @@
  * transaction holding a transaction-scoped lock; jobs that call Stripe (OWN_TX) must not
  * hold a transaction across the call: they hold a session lock and open their own. */
 #include "cron.h"
+#include "account.h"
 #include "calls.h"
 #include "config.h"
 #include "db.h"
@@ -83,6 +84,8 @@ static const struct {
 } jobs[] = {
     {"cleanup", job_cleanup, false},
     {"call-reminders", job_call_reminders, false},
+    /* accounts deleted longer ago than GIGD_ACCOUNT_GRACE_DAYS, anonymised (lib/account.c) */
+    {"account-erase", account_erase_cron, false},
     /* urgent gigs (seed 003 section 5). Each also answers to "urgent-gigs-NAME", the name
      * a systemd instance can carry (%i cannot hold a '/'). match: the next wave of offers
      * (lib/matching.c); capture-held: the 6-day capture of holds about to lapse. */

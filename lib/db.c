@@ -3,6 +3,7 @@
 #include "config.h"
 #include "log.h"
 #include "sqlstate.h"
+#include "stage.h"
 #include "util.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@ int db_connect(struct db *db, const char *conninfo)
 {
     if (conninfo)
         db->conninfo = conninfo;
+    else
+        stage_count(STAGE_EV_DB_RECONNECT); /* every caller without conninfo is reopening a lost connection */
     if (db->conn)
         PQfinish(db->conn);
     db->in_tx = false;
@@ -55,7 +58,17 @@ static bool conn_ok(struct db *db)
     return db->conn && PQstatus(db->conn) == CONNECTION_OK;
 }
 
+static bool ping(struct db *db);
+
 bool db_ping(struct db *db)
+{
+    enum stage prev = stage_enter(STAGE_DB, "ping");
+    bool ok = ping(db);
+    stage_leave(prev);
+    return ok;
+}
+
+static bool ping(struct db *db)
 {
     if (!conn_ok(db) && db_connect(db, NULL) < 0)
         return false;
@@ -120,6 +133,7 @@ static enum result ensure_prepared(struct gctx *g, struct stmt *s, bool *retryab
         if (!conn_ok(db) && !db->in_tx)
             *retryable = true;
         log_error("db: prepare %s failed: %s", s->name, PQresultErrorMessage(p));
+        stage_count(STAGE_EV_DB_ERROR);
         enum result r = classify(g, p);
         PQclear(p);
         if (r == R_UNAVAILABLE || !conn_ok(db))
@@ -144,8 +158,10 @@ static enum result exec_failed(struct gctx *g, struct stmt *s, PGresult *r, bool
             *retryable = true;
         db->in_tx = false;
     }
-    if (cls == R_ERR || cls == R_UNAVAILABLE || cls == R_TIMEOUT)
+    if (cls == R_ERR || cls == R_UNAVAILABLE || cls == R_TIMEOUT) {
         log_error("db: %s failed: %s", s->name, PQresultErrorMessage(r));
+        stage_count(STAGE_EV_DB_ERROR);
+    }
     PQclear(r);
     switch (cls) {
     case R_CONFLICT: return gctx_fail(g, cls, "Conflict");
@@ -206,7 +222,18 @@ static long now_s(void)
 
 static void note_write(struct gctx *g, struct stmt *s);
 
+static enum result run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params);
+
+/* The scoreboard shows the statement in flight (its name: never its parameters). */
 enum result db_run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params)
+{
+    enum stage prev = stage_enter(STAGE_DB, s->name);
+    enum result rc = run(g, s, out, n, params);
+    stage_leave(prev);
+    return rc;
+}
+
+static enum result run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params)
 {
     bool retry;
     g->constraint = g->sqlstate = NULL;
@@ -249,11 +276,14 @@ static enum result exec_simple(struct gctx *g, const char *sql)
     struct db *db = g->db;
     if (!conn_ok(db) && (db->in_tx || db_connect(db, NULL) < 0))
         return gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
+    enum stage prev = stage_enter(STAGE_DB, sql);
     tag_request(db);
     PGresult *r = PQexec(db->conn, sql);
     ExecStatusType st = PQresultStatus(r);
     PQclear(r);
+    stage_leave(prev);
     if (st != PGRES_COMMAND_OK) {
+        stage_count(STAGE_EV_DB_ERROR);
         if (!conn_ok(db))
             return gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
         log_error("db: %s failed: %s", sql, PQerrorMessage(db->conn));
@@ -266,8 +296,10 @@ static void tx_guard(void *p)
 {
     struct db *db = p;
     if (db->in_tx && conn_ok(db)) {
+        enum stage prev = stage_enter(STAGE_DB, "ROLLBACK");
         PGresult *r = PQexec(db->conn, "ROLLBACK");
         PQclear(r);
+        stage_leave(prev);
     }
     db->in_tx = false;
 }
@@ -290,7 +322,17 @@ enum result db_begin(struct gctx *g)
 /* COMMIT, taking in the same round trip the events the transaction produced
  * (gigd_take_events(): notifications to publish). g->events is set only when the
  * commit succeeded, so nothing that rolled back is ever announced. */
+static enum result commit(struct gctx *g);
+
 enum result db_commit(struct gctx *g)
+{
+    enum stage prev = stage_enter(STAGE_DB, "COMMIT");
+    enum result rc = commit(g);
+    stage_leave(prev);
+    return rc;
+}
+
+static enum result commit(struct gctx *g)
 {
     struct db *db = g->db;
     if (!db->in_tx)
@@ -319,6 +361,7 @@ enum result db_commit(struct gctx *g)
     if (!ok) {
         PGresult *rb = PQexec(db->conn, "ROLLBACK"); /* ends a transaction left open by an error */
         PQclear(rb);
+        stage_count(STAGE_EV_DB_ERROR);
         return gctx_fail(g, conn_ok(db) ? R_ERR : R_UNAVAILABLE, conn_ok(db) ? "Internal error" : "Database unavailable");
     }
     if (events && g->events) /* a second transaction in one request: join the two arrays */

@@ -14,6 +14,7 @@ struct gctx {
     struct db *db;
     const char *user_id;      /* authenticated user, or NULL */
     const char *session_id;   /* session used to authenticate, or NULL */
+    bool email_verified;      /* the authenticated user's address is verified */
     const char *client_addr;  /* the client's address (per-address throttles), or NULL */
     /* Error of the last failed call: message is client-safe. */
     enum result res;

@@ -1,5 +1,6 @@
 /* httpc.c — one JSON POST helper for the outbox deliverer and the real-time publisher. */
 #include "httpc.h"
+#include "stage.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,9 @@ long httpc_post_json(CURL **handle, arena *a, const char *url, const char *json,
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    enum stage prev = stage_enter(STAGE_OUTSIDE, url);
     CURLcode rc = curl_easy_perform(c);
+    stage_leave(prev);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);

@@ -19,6 +19,7 @@ enum result {
     R_UPSTREAM,     /* 502 UPSTREAM_ERROR: an outside service (Stripe) failed */
     R_UNAVAILABLE,  /* 503 */
     R_TIMEOUT,      /* 503 TIMEOUT: a statement ran past statement_timeout */
+    R_UNVERIFIED,   /* 403 EMAIL_NOT_VERIFIED: the route needs a verified email address */
 };
 
 #endif

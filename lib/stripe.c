@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "config.h"
 #include "log.h"
+#include "stage.h"
 #include <curl/curl.h>
 #include <errno.h>
 #include <sodium.h>
@@ -162,6 +163,20 @@ struct attempt {
     long long ms;
 };
 
+/* An attempt's outcome for the metrics (gigd_stripe_calls_total). */
+static enum stage_event outcome(const struct attempt *at)
+{
+    if (at->rc == CURLE_OPERATION_TIMEDOUT)
+        return STAGE_EV_STRIPE_TIMEOUT;
+    if (at->rc != CURLE_OK)
+        return STAGE_EV_STRIPE_TRANSPORT;
+    if (at->status == 429)
+        return STAGE_EV_STRIPE_BUSY;
+    if (at->status >= 500)
+        return STAGE_EV_STRIPE_ERROR;
+    return at->status >= 200 && at->status < 300 ? STAGE_EV_STRIPE_OK : STAGE_EV_STRIPE_REFUSED;
+}
+
 /* One attempt of c with tmo_ms for all of it (connect at most 5 s of that). */
 static void perform(struct gctx *g, const struct call *c, long tmo_ms, struct attempt *at)
 {
@@ -186,11 +201,14 @@ static void perform(struct gctx *g, const struct call *c, long tmo_ms, struct at
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     }
     long long t0 = now_ms();
+    enum stage prev = stage_enter(STAGE_OUTSIDE, c->url);
     at->rc = curl_easy_perform(h);
+    stage_leave(prev);
     at->status = 0;
     if (at->rc == CURLE_OK)
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &at->status);
     at->ms = now_ms() - t0;
+    stage_count(outcome(at));
 }
 
 /* ------------------------------------------------------------------- classify */

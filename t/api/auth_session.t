@@ -176,7 +176,7 @@ subtest 'password reset by mail' => sub {
     is $s, 400, 'reset with invalid email 400';
     ($s, $d) = api(POST => '/api/auth/password/reset', json => { email => uc $u->{email} });
     is $s, 200, 'reset requested';
-    my $mail = wait_for(sub { (grep { grep { lc($_) eq $u->{email} } @{ $_->{to} } } mails())[0] }, 15);
+    my $mail = wait_for(sub { (grep { $_->{raw} =~ /^Subject: Reset your gigd password$/m && grep { lc($_) eq $u->{email} } @{ $_->{to} } } mails())[0] }, 15);
     ok $mail, 'reset mail reached the fake SMTP server';
     my ($rtoken) = ($mail->{raw} // '') =~ /token=([A-Za-z0-9_-]{43})/;
     ok $rtoken, 'mail carries a token';
@@ -198,7 +198,7 @@ subtest 'password reset by mail' => sub {
     psql("UPDATE password_resets SET created_at = created_at - interval '1 hour' WHERE user_id = '$u->{id}'");
     api(POST => '/api/auth/password/reset', json => { email => $u->{email} });
     psql("UPDATE password_resets SET expires_at = now() - interval '1 second' WHERE user_id = '$u->{id}' AND used_at IS NULL");
-    $mail = wait_for(sub { my @m = grep { grep { lc($_) eq $u->{email} } @{ $_->{to} } } mails(); @m >= 2 ? $m[-1] : undef }, 15);
+    $mail = wait_for(sub { my @m = grep { $_->{raw} =~ /^Subject: Reset your gigd password$/m && grep { lc($_) eq $u->{email} } @{ $_->{to} } } mails(); @m >= 2 ? $m[-1] : undef }, 15);
     ($rtoken) = ($mail->{raw} // '') =~ /token=([A-Za-z0-9_-]{43})/;
     ($s) = api(POST => '/api/auth/password/reset/confirm', json => { token => $rtoken // 'x', password => 'yet another one' });
     is $s, 400, 'expired reset token refused';

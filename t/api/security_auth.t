@@ -12,7 +12,7 @@ my ($s, $d, $res);
 
 sub reset_mails_of {
     my ($email) = @_;
-    return grep { grep { lc($_) eq lc $email } @{ $_->{to} } } mails();
+    return grep { $_->{raw} =~ /^Subject: Reset your gigd password$/m && grep { lc($_) eq lc $email } @{ $_->{to} } } mails();
 }
 sub token_of { my ($m) = @_; my ($t) = ($m->{raw} // '') =~ /token=([A-Za-z0-9_-]{43})/; $t }
 # Lets the next reset request of $u mail a new link (ages its links past the interval).

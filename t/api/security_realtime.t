@@ -108,7 +108,7 @@ subtest 'a password reset ends every stream of the account' => sub {
     check_open($st);
     ($s) = api(POST => '/api/auth/password/reset', json => { email => $a->{email} });
     is $s, 200, 'reset asked';
-    my $m = wait_for(sub { (grep { grep { lc($_) eq $a->{email} } @{ $_->{to} } } mails())[0] }, 15);
+    my $m = wait_for(sub { (grep { $_->{raw} =~ /^Subject: Reset your gigd password$/m && grep { lc($_) eq $a->{email} } @{ $_->{to} } } mails())[0] }, 15);
     my ($rt) = ($m->{raw} // '') =~ /token=([A-Za-z0-9_-]{43})/;
     ok $rt, 'reset link mailed';
     ($s) = api(POST => '/api/auth/password/reset/confirm', json => { token => $rt, password => 'reset by mail' });

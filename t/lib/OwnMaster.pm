@@ -22,8 +22,10 @@ sub own_log { open my $f, '<', $log or return ''; local $/; return <$f> }
 
 # Starts the master with GIGD_WORKERS=2 and the given GIGD_* settings (undef removes one
 # from its environment; GIGD_CONFIG_FILE only when given); waits for its socket.
+# -binary => 'gigd-test' runs the test build's binary (t/hooks/slow.c) instead of gigd.
 sub own_master {
     my (%env) = @_;
+    my $binary = delete $env{-binary} // 'gigd';
     my $build = $ENV{GIGD_TEST_BUILD} or die "GIGD_TEST_BUILD not set\n";
     $dir = tempdir('gigd-own.XXXXXX', TMPDIR => 1, CLEANUP => 1);
     ($sock, $log) = ("$dir/gigd.sock", "$dir/gigd.log");
@@ -37,7 +39,7 @@ sub own_master {
         open STDOUT, '>>', $log;
         open STDERR, '>&', \*STDOUT;
         POSIX::setsid();
-        exec "$build/gigd" or POSIX::_exit(127);
+        exec "$build/$binary" or POSIX::_exit(127);
     }
     return wait_for(sub { -S $sock }, 10);
 }
