@@ -6,6 +6,7 @@
 #include "disputes.h"
 #include "log.h"
 #include "mail.h"
+#include "moderation.h"
 #include "realtime.h"
 #include "outbox.h"
 #include "router.h"
@@ -26,7 +27,8 @@ static void on_stop(int sig) { (void)sig; stopping = 1; }
 static int usage(void)
 {
     fputs("usage: gigctl migrate [DIR] | deliver [--once] | cron NAME | routes\n"
-          "       gigctl dispute resolve ID refund|release [NOTES] | dispute resolve ID split PERCENT [NOTES]\n", stderr);
+          "       gigctl dispute resolve ID refund|release [NOTES] | dispute resolve ID split PERCENT [NOTES]\n"
+          "       gigctl user role EMAIL user|moderator|admin\n", stderr);
     return 2;
 }
 
@@ -299,6 +301,24 @@ static int cmd_dispute_resolve(int argc, char **argv)
     return rc;
 }
 
+/* trust: the only way a role is set (no HTTP route writes one); audited as the operator. */
+static int cmd_user_role(const char *email, const char *role)
+{
+    struct db db = {0};
+    if (db_connect(&db, cfg.database_url) < 0)
+        return 1;
+    arena *a = arena_new(16 * 1024);
+    struct gctx g = {.a = a, .db = &db};
+    enum result res = moderation_set_role(&g, email, role);
+    if (res)
+        fprintf(stderr, "gigctl: user role: %s\n", g.err ? g.err : "failed");
+    else
+        printf("%s is now %s\n", email, role);
+    arena_free(a);
+    db_close(&db);
+    return res == R_SUCCESS ? 0 : res == R_NOTFOUND || res == R_INVALID ? 2 : 1;
+}
+
 static int cmd_routes(void)
 {
     for (size_t i = 0; i < routes_count; i++)
@@ -350,5 +370,7 @@ int main(int argc, char **argv)
         return cmd_routes();
     if (!strcmp(cmd, "dispute") && argc > 2 && !strcmp(argv[2], "resolve"))
         return cmd_dispute_resolve(argc, argv);
+    if (!strcmp(cmd, "user") && argc == 5 && !strcmp(argv[2], "role"))
+        return cmd_user_role(argv[3], argv[4]);
     return usage();
 }

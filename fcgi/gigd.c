@@ -314,6 +314,7 @@ static void serve_pool(const sigset_t *orig)
 {
     log_info("gigd master starting %ld workers", cfg.workers);
     fill_pool();
+    watch(); /* the board's pool figures from the start */
     time_t respawn_at = 0;
     while (!got_stop) {
         /* A quarter second: the watchdog's resolution. */

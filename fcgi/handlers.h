@@ -7,6 +7,7 @@
 #include "h_market.h"
 #include "h_urgent.h" /* urgent gigs and availability */
 #include "h_org.h"    /* organizations, invitations, jobs, job board */
+#include "h_trust.h"  /* blocks, reports, moderation (the admin routes) */
 
 /* h_auth.c */
 void h_auth_signup(struct request *r);

@@ -27,6 +27,7 @@ static const struct {
     {R_UNAVAILABLE, 503, "UNAVAILABLE"},
     {R_TIMEOUT, 503, "TIMEOUT"},
     {R_UNVERIFIED, 403, "EMAIL_NOT_VERIFIED"},
+    {R_SUSPENDED, 403, "ACCOUNT_SUSPENDED"}, /* trust: a suspended account signing in */
 };
 
 int respond_status(enum result r)

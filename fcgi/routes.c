@@ -90,7 +90,8 @@ const struct route routes[] = {
     {"POST", "/api/cron/urgent-gigs/:job", h_cron_urgent, ROUTE_PUBLIC},
 
     /* gigs */
-    {"GET", "/api/gigs", h_gigs_search, ROUTE_READ},
+    /* OPTAUTH (trust): a signed-in searcher does not see gigs of users in a block with them */
+    {"GET", "/api/gigs", h_gigs_search, ROUTE_READ | ROUTE_OPTAUTH},
     {"POST", "/api/gigs", h_gigs_create, ROUTE_AUTH | ROUTE_JSON | ROUTE_VERIFIED},
     {"GET", "/api/gigs/:id", h_gigs_get, ROUTE_OPTAUTH},
     {"PATCH", "/api/gigs/:id", h_gigs_update, ROUTE_AUTH | ROUTE_JSON},
@@ -150,6 +151,29 @@ const struct route routes[] = {
     {"PUT", "/api/organizations/:id/jobs/:jobId/status", h_org_job_status, ROUTE_AUTH | ROUTE_JSON},
     {"GET", "/api/organizations/:id/jobs/:jobId/applicants", h_org_job_applicants, ROUTE_AUTH},
     {"GET", "/api/o/:slug", h_org_board, ROUTE_PUBLIC},
+
+    /* trust: blocks and reports (h_trust.c); moderators' routes (h_admin.c), each refused
+     * 403 to anyone below the role it needs (lib/moderation.c); their bodies are optional
+     * JSON ({reason}), so they are not ROUTE_JSON. Unsuspend and restore have DELETE aliases. */
+    {"POST", "/api/users/:id/block", h_trust_block, ROUTE_AUTH},
+    {"DELETE", "/api/users/:id/block", h_trust_unblock, ROUTE_AUTH},
+    {"GET", "/api/me/blocks", h_trust_blocks, ROUTE_AUTH},
+    {"POST", "/api/reports", h_trust_report, ROUTE_AUTH | ROUTE_JSON},
+    {"GET", "/api/admin/reports", h_admin_reports, ROUTE_AUTH},
+    {"POST", "/api/admin/reports/:id/resolve", h_admin_report_resolve, ROUTE_AUTH},
+    {"POST", "/api/admin/users/:id/suspend", h_admin_suspend, ROUTE_AUTH},
+    {"DELETE", "/api/admin/users/:id/suspend", h_admin_unsuspend, ROUTE_AUTH},
+    {"POST", "/api/admin/users/:id/unsuspend", h_admin_unsuspend, ROUTE_AUTH},
+    {"POST", "/api/admin/gigs/:id/takedown", h_admin_takedown, ROUTE_AUTH},
+    {"DELETE", "/api/admin/gigs/:id/takedown", h_admin_restore, ROUTE_AUTH},
+    {"POST", "/api/admin/gigs/:id/restore", h_admin_restore, ROUTE_AUTH},
+    {"POST", "/api/admin/messages/:id/takedown", h_admin_takedown, ROUTE_AUTH},
+    {"DELETE", "/api/admin/messages/:id/takedown", h_admin_restore, ROUTE_AUTH},
+    {"POST", "/api/admin/messages/:id/restore", h_admin_restore, ROUTE_AUTH},
+    {"POST", "/api/admin/reviews/:id/takedown", h_admin_takedown, ROUTE_AUTH},
+    {"DELETE", "/api/admin/reviews/:id/takedown", h_admin_restore, ROUTE_AUTH},
+    {"POST", "/api/admin/reviews/:id/restore", h_admin_restore, ROUTE_AUTH},
+    {"GET", "/api/admin/audit-log", h_admin_audit, ROUTE_AUTH},
 };
 
 const size_t routes_count = ARRAY_SIZE(routes);

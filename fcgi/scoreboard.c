@@ -176,7 +176,7 @@ void sb_restart(enum sb_restart why)
 /* Route, request id, stage and the statement or URL in flight. */
 static void log_slow(int idx, pid_t pid, long long el_us, bool killing)
 {
-    struct sb_slot_view v;
+    struct sb_slot_view v = {0}; /* all empty when the slot was never used */
     sb_slot_read(idx, &v);
     if (killing)
         log_error(SLOW_FMT, SLOW_ARGS("request timeout, killing its worker:"));
@@ -413,7 +413,7 @@ void sb_listen_queue(long *len, long *max)
 {
     *len = *max = -1;
     struct stat st;
-    struct sockaddr_storage ss;
+    struct sockaddr_storage ss = {0};
     socklen_t sl = sizeof ss;
     if (fstat(0, &st) < 0 || !S_ISSOCK(st.st_mode) || getsockname(0, (struct sockaddr *)&ss, &sl) < 0)
         return;

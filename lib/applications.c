@@ -9,6 +9,7 @@
 #include "market.h"
 #include "validate.h"
 #include "sql_applications.h"
+#include "trust.h"
 #include <string.h>
 #include <strings.h>
 
@@ -28,10 +29,12 @@ static const struct vfield app_fields[AF_N] = {
 };
 
 /* Locks the gig row for the rest of the transaction. Column 0: the caller manages it
- * (its poster, or a member of its organization: sql/008 gig_manager). */
+ * (its poster, or a member of its organization: sql/008 gig_manager). Column 2 (trust,
+ * sql/018): its poster and the caller are a blocked pair; a taken-down gig is not found. */
 STMT(st_app_gig_lock,
-     "SELECT gig_manager(organization_id, poster_id, $2), status FROM gigs"
-     " WHERE id = $1 AND (status <> 'draft' OR gig_manager(organization_id, poster_id, $2)) FOR UPDATE");
+     "SELECT gig_manager(organization_id, poster_id, $2), status, blocked_pair(poster_id, $2) FROM gigs"
+     " WHERE id = $1 AND (status <> 'draft' OR gig_manager(organization_id, poster_id, $2))"
+     " AND (hidden_at IS NULL OR gig_manager(organization_id, poster_id, $2)) FOR UPDATE");
 
 /* Inside the transaction: the gig must be someone else's and open. */
 static enum result apply_locked(struct gctx *g, const struct vvalue *v, const char **json)
@@ -44,6 +47,8 @@ static enum result apply_locked(struct gctx *g, const struct vvalue *v, const ch
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
     if (db_bool(r, 0, 0))
         return gctx_fail(g, R_FORBIDDEN, "You cannot apply to your own gig");
+    if (db_bool(r, 0, 2))
+        return gctx_fail(g, R_FORBIDDEN, TRUST_BLOCKED_MSG);
     if (strcmp(db_val(r, 0, 1), "active"))
         return gctx_fail_field(g, "gig_id", "gig is not accepting applications");
     rc = DB_ONE(g, json, "Gig not found", &st_app_insert, v[AF_GIG].s, g->user_id, v[AF_COVER].text,

@@ -226,7 +226,9 @@ static const struct vfield signin_fields[] = {
     {.name = "password", .type = V_STRING, .required = true, .min = 1, .max = 128},
 };
 
-STMT(st_auth_user_by_email, "SELECT id, password_hash FROM users WHERE email = $1 AND erased_at IS NULL");
+/* Column 2 (trust): the account is suspended; told only to who knows its password. */
+STMT(st_auth_user_by_email,
+     "SELECT id, password_hash, suspended_at IS NOT NULL FROM users WHERE email = $1 AND erased_at IS NULL");
 STMT(st_auth_rehash, "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1");
 /* Signing in to an account deleted within its grace period restores it (lib/account.c). */
 STMT(st_auth_new_session,
@@ -269,6 +271,8 @@ enum result auth_signin(struct gctx *g, const cJSON *body, struct auth_grant *ou
         return rc;
     if (!ok)
         return gctx_fail(g, R_UNAUTHORIZED, bad);
+    if (db_bool(r, 0, 2)) /* trust: suspended by a moderator (sql/018 also refuses its sessions) */
+        return gctx_fail(g, R_SUSPENDED, "This account is suspended");
     if (crypto_pwhash_str_needs_rehash(stored, PW_OPS, PW_MEM) != 0)
         rehash(g, uid, v[1].s);
     const char *token = auth_new_token(g->a);

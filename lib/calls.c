@@ -6,6 +6,7 @@
 #include "market.h"
 #include "ratelimit.h"
 #include "sql_calls.h"
+#include "trust.h"
 #include "validate.h"
 #include <sodium.h>
 #include <string.h>
@@ -30,7 +31,7 @@ static const char *new_room(arena *a)
 
 STMT(st_calls_check,
      "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1::uuid), gig_readable_or_none($2::uuid, $4::uuid),"
-     " $3::timestamptz IS NULL OR $3::timestamptz > now()");
+     " $3::timestamptz IS NULL OR $3::timestamptz > now(), blocked_pair($1::uuid, $4::uuid)"); /* 3: trust */
 /* The other participant and the gig exist, and a scheduled time is in the future. */
 static enum result check_create(struct gctx *g, const struct vvalue *v)
 {
@@ -46,6 +47,8 @@ static enum result check_create(struct gctx *g, const struct vvalue *v)
         return gctx_fail(g, R_NOTFOUND, "User not found");
     if (!db_bool(r, 0, 1))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
+    if (db_bool(r, 0, 3))
+        return gctx_fail(g, R_FORBIDDEN, TRUST_BLOCKED_MSG);
     return R_SUCCESS;
 }
 

@@ -362,6 +362,7 @@ STMT(st_gigs_saved,
      "SELECT coalesce(json_agg(gig_json(g, p) ORDER BY x.saved_at DESC, g.id), '[]')"
      " FROM (SELECT s.gig_id, s.created_at AS saved_at FROM saved_gigs s JOIN gigs g ON g.id = s.gig_id"
      "       WHERE s.user_id = $1 AND (g.status <> 'draft' OR g.poster_id = $1)"
+     "       AND (g.hidden_at IS NULL OR g.poster_id = $1)" /* trust: taken down */
      "       ORDER BY s.created_at DESC, g.id LIMIT $2 OFFSET $3) x"
      " JOIN gigs g ON g.id = x.gig_id JOIN profiles p ON p.id = g.poster_id");
 

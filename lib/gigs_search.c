@@ -15,7 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { SF_SEARCH, SF_CATEGORY, SF_SKILLS, SF_TOOLS, SF_BMIN, SF_BMAX, SF_LTYPE, SF_POSTED, SF_N };
+/* SF_VIEWER (trust) is not a query parameter: the signed-in searcher, whose blocked
+ * pairs' gigs are left out (sql/018 blocked_pair: two index probes per row). It does not
+ * make a search "filtered" (VIEWER_ONLY): the unfiltered total subtracts their gigs. */
+enum { SF_SEARCH, SF_CATEGORY, SF_SKILLS, SF_TOOLS, SF_BMIN, SF_BMAX, SF_LTYPE, SF_POSTED, SF_VIEWER, SF_N };
+#define FILTERS(mask) ((mask) & ~(1u << SF_VIEWER))
 
 static const char *const search_conds[SF_N] = {
     [SF_SEARCH] = "g.search_tsv @@ websearch_to_tsquery('english', $%d)",
@@ -26,6 +30,7 @@ static const char *const search_conds[SF_N] = {
     [SF_BMAX] = "coalesce(g.budget_min, g.budget_max) <= $%d::bigint",
     [SF_LTYPE] = "g.location_type = $%d",
     [SF_POSTED] = "g.created_at >= now() - $%d::interval",
+    [SF_VIEWER] = "NOT blocked_pair(g.poster_id, $%d::uuid)",
 };
 
 /* Counts are exact up to this many matches; beyond, total is this figure and
@@ -61,7 +66,7 @@ static struct stmt count_stmts[1u << SF_N];
  * numbered from first; returns the next free parameter number. */
 static int search_where(unsigned mask, int first, char *where, size_t size)
 {
-    int n = snprintf(where, size, "g.status = 'active'");
+    int n = snprintf(where, size, "g.status = 'active' AND g.hidden_at IS NULL"); /* trust: taken down */
     int param = first;
     for (int i = 0; i < SF_N; i++) {
         if (!(mask & (1u << i)))
@@ -96,11 +101,18 @@ static struct stmt *count_stmt(unsigned mask)
         return s;
     char where[1024];
     search_where(mask, 1, where, sizeof where);
-    const char *active = "(SELECT coalesce(sum(n), 0) FROM gig_counts WHERE status = 'active')";
+    /* trust: hidden active gigs are few (a partial index finds them) and not shown */
+    const char *active = "((SELECT coalesce(sum(n), 0) FROM gig_counts WHERE status = 'active')"
+                         " - (SELECT count(*) FROM gigs WHERE hidden_at IS NOT NULL AND status = 'active'))";
+    /* ... nor are the shown gigs of the viewer's blocked pairs: their posters' gigs, by index */
+    const char *blocked = "(SELECT count(*) FROM gigs g WHERE g.status = 'active' AND g.hidden_at IS NULL"
+                          " AND g.poster_id IN (SELECT blocked_id FROM blocks WHERE blocker_id = $1"
+                          " UNION SELECT blocker_id FROM blocks WHERE blocked_id = $1))";
     char *sql = NULL;
-    int rc = mask ? asprintf(&sql, "SELECT (SELECT count(*) FROM (SELECT FROM gigs g WHERE %s LIMIT %d) c), %s",
-                             where, COUNT_CAP + 1, active)
-                  : asprintf(&sql, "SELECT %s, %s", active, active);
+    int rc = FILTERS(mask) ? asprintf(&sql, "SELECT (SELECT count(*) FROM (SELECT FROM gigs g WHERE %s LIMIT %d) c), %s",
+                                      where, COUNT_CAP + 1, active)
+             : mask        ? asprintf(&sql, "SELECT %s - %s, %s", active, blocked, active)
+                           : asprintf(&sql, "SELECT %s, %s", active, active);
     return stmt_set(s, rc < 0 ? NULL : sql, "count", mask);
 }
 
@@ -362,7 +374,7 @@ static int filter_params(const struct search *q, const char **params, int n)
  * searches always walk (every active gig matches). */
 static bool few_matches(const struct search *q, long long matches, long long active)
 {
-    if (!q->mask || matches > COUNT_CAP)
+    if (!FILTERS(q->mask) || matches > COUNT_CAP)
         return false;
     long long rows = q->has_cursor ? q->pg.limit : q->pg.page * q->pg.limit;
     return matches * matches <= rows * (active > 0 ? active : 1);
@@ -430,7 +442,7 @@ static enum result search_run(struct gctx *g, const struct search *q, const char
     }
     if ((rc = db_run(g, ps, &pr, n, params)))
         return rc;
-    bool estimate = q->mask && matches > COUNT_CAP;
+    bool estimate = FILTERS(q->mask) && matches > COUNT_CAP;
     *json = envelope(g, q, pr, estimate ? COUNT_CAP : matches, estimate);
     return R_SUCCESS;
 }
@@ -441,6 +453,8 @@ enum result gigs_search(struct gctx *g, const struct gig_query *in, const char *
     enum result rc = search_parse(g, in, &q);
     if (rc)
         return rc;
+    if (g->user_id)
+        take(&q, SF_VIEWER, g->user_id);
     struct db *prev = db_read_begin(g); /* lag-tolerant: the read replica when there is one */
     rc = search_run(g, &q, json);
     db_read_end(g, prev);

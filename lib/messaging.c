@@ -9,6 +9,7 @@
 #include "log.h"
 #include "realtime.h"
 #include "sql_messaging.h"
+#include "trust.h"
 #include "validate.h"
 #include <ctype.h>
 #include <sodium.h>
@@ -46,7 +47,9 @@ static const struct vfield open_fields[] = {
     {.name = "gig_id", .type = V_UUID, .nullable = true},
 };
 
-STMT(st_msg_user_exists, "SELECT gig_readable_or_none($2::uuid, $3::uuid), EXISTS (SELECT 1 FROM users WHERE id = $1)");
+/* Column 2 (trust): the two are a blocked pair (sql/018). */
+STMT(st_msg_user_exists, "SELECT gig_readable_or_none($2::uuid, $3::uuid), EXISTS (SELECT 1 FROM users WHERE id = $1),"
+                         " blocked_pair($1::uuid, $3::uuid)");
 /* The unique index on (user_a, user_b, coalesce(gig_id)) decides races: the loser's
  * insert does nothing and the follow-up select finds the winner's row. */
 STMT(st_msg_open_insert,
@@ -78,6 +81,8 @@ enum result messaging_open(struct gctx *g, const cJSON *body, const char **json,
         return gctx_fail(g, R_NOTFOUND, "User not found");
     if (!db_bool(r, 0, 0))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
+    if (db_bool(r, 0, 2))
+        return gctx_fail(g, R_FORBIDDEN, TRUST_BLOCKED_MSG);
     /* An existing conversation is returned as it is; only a new one takes a quota unit. */
     if ((rc = DB_RUN(g, &r, &st_msg_open_find, g->user_id, v[0].s, v[1].text)))
         return rc;
@@ -150,11 +155,11 @@ static bool cursor_decode(arena *a, const char *c, const char **micros, const ch
 
 STMT(st_msg_page,
      "SELECT message_json(m), (extract(epoch FROM m.created_at) * 1000000)::bigint, m.id"
-     " FROM messages m WHERE m.conversation_id = $1"
+     " FROM messages m WHERE m.conversation_id = $1 AND m.hidden_at IS NULL" /* trust: not taken down */
      " AND ($2::bigint IS NULL OR (m.created_at, m.id)"
      "      < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid))"
      " ORDER BY m.created_at DESC, m.id DESC LIMIT $4::int");
-STMT(st_msg_count, "SELECT count(*) FROM messages WHERE conversation_id = $1");
+STMT(st_msg_count, "SELECT count(*) FROM messages WHERE conversation_id = $1 AND hidden_at IS NULL");
 
 /* {data, next_cursor, hasMore, limit, total} from a page fetched with limit + 1 rows
  * (the extra row only tells that there is more). */
@@ -271,6 +276,10 @@ static enum result parse_attachments(struct gctx *g, const cJSON *body, const ch
     return R_SUCCESS;
 }
 
+/* trust: whether the caller, a participant, and the other participant are a blocked pair. */
+STMT(st_msg_blocked,
+     "SELECT blocked_pair(c.user_a, c.user_b) FROM conversations c WHERE c.id = $1 AND $2::uuid IN (c.user_a, c.user_b)");
+
 /* st_msg_send (lib/sql/messaging.sql) checks the sender, claims the attachments, inserts
  * the message and notifies the other participant in one statement. */
 enum result messaging_send(struct gctx *g, const char *conv_id, const cJSON *body, const char **json)
@@ -285,10 +294,14 @@ enum result messaging_send(struct gctx *g, const char *conv_id, const cJSON *bod
     enum result ar = parse_attachments(g, body, &att_ids);
     if (vr || ar)
         return gctx_fail(g, R_INVALID, "Validation failed");
+    PGresult *r;
+    if ((rc = DB_RUN(g, &r, &st_msg_blocked, conv_id, g->user_id)))
+        return rc;
+    if (PQntuples(r) == 1 && db_bool(r, 0, 0))
+        return gctx_fail(g, R_FORBIDDEN, TRUST_BLOCKED_MSG);
     /* The quota hit goes with the transaction: a refused send costs nothing. */
     if ((rc = db_begin(g)) || (rc = ratelimit_quota(g, "msg", g->user_id, cfg.quota_messages, 3600)))
         return rc;
-    PGresult *r;
     rc = DB_RUN(g, &r, &st_msg_send, conv_id, g->user_id, v[0].s, att_ids, cfg.public_url);
     if (rc)
         return rc;

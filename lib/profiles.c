@@ -23,7 +23,9 @@
 STMT(st_profile_public,
      "SELECT (profile_json(p)::jsonb || jsonb_build_object('rating', user_rating_json(p.id)))::text"
      " FROM profiles p WHERE p.username = lower($1)"
-     " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.id AND u.deleted_at IS NOT NULL)"); /* deleted: hidden */
+     /* deleted (in its grace period) or suspended (trust): hidden */
+     " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.id"
+     "                 AND (u.deleted_at IS NOT NULL OR u.suspended_at IS NOT NULL))");
 
 enum result profiles_get_public(struct gctx *g, const char *username, const char **json)
 {

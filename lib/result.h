@@ -20,6 +20,7 @@ enum result {
     R_UNAVAILABLE,  /* 503 */
     R_TIMEOUT,      /* 503 TIMEOUT: a statement ran past statement_timeout */
     R_UNVERIFIED,   /* 403 EMAIL_NOT_VERIFIED: the route needs a verified email address */
+    R_SUSPENDED,    /* 403 ACCOUNT_SUSPENDED: a moderator suspended the account (trust) */
 };
 
 #endif

@@ -7,6 +7,7 @@
 #include "market.h"
 #include "validate.h"
 #include "sql_reviews.h"
+#include "trust.h"
 #include <string.h>
 
 enum { RF_GIG, RF_REVIEWEE, RF_RATING, RF_COMMENT, RF_N };
@@ -18,11 +19,13 @@ static const struct vfield review_fields[RF_N] = {
     [RF_COMMENT] = {.name = "comment", .type = V_STRING, .nullable = true, .max = 2000},
 };
 
-/* Who may review whom: the poster its accepted applicant, and back. */
+/* Who may review whom: the poster its accepted applicant, and back; column 2 (trust):
+ * the two are a blocked pair (sql/018). */
 STMT(st_review_allowed,
-     "SELECT true,"
+     "SELECT true, "
      "       EXISTS (SELECT 1 FROM applications a WHERE a.gig_id = g.id AND a.status = 'accepted'"
-     "               AND ((g.poster_id = $2 AND a.applicant_id = $3) OR (a.applicant_id = $2 AND g.poster_id = $3)))"
+     "               AND ((g.poster_id = $2 AND a.applicant_id = $3) OR (a.applicant_id = $2 AND g.poster_id = $3))),"
+     "       blocked_pair($2::uuid, $3::uuid)"
      " FROM gigs g WHERE g.id = $1 AND (g.status <> 'draft' OR g.poster_id = $2)");
 
 /* R_NOTFOUND for a gig the caller cannot see, R_FORBIDDEN when the two did not work together. */
@@ -34,6 +37,8 @@ static enum result review_allowed(struct gctx *g, const char *gig_id, const char
         return rc;
     if (PQntuples(r) != 1 || !db_bool(r, 0, 0))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
+    if (db_bool(r, 0, 2))
+        return gctx_fail(g, R_FORBIDDEN, TRUST_BLOCKED_MSG);
     if (!db_bool(r, 0, 1))
         return gctx_fail(g, R_FORBIDDEN, "Reviews are only between a gig's poster and its accepted applicant");
     return R_SUCCESS;
@@ -64,7 +69,8 @@ enum result reviews_create(struct gctx *g, const cJSON *body, const char **json)
 STMT(st_reviews_user,
      "SELECT coalesce(json_agg(review_json(r, p) ORDER BY r.created_at DESC, r.id DESC), '[]'),"
      "       EXISTS (SELECT 1 FROM users WHERE id = $1)"
-     " FROM reviews r LEFT JOIN profiles p ON p.id = r.reviewer_id WHERE r.reviewee_id = $1");
+     " FROM reviews r LEFT JOIN profiles p ON p.id = r.reviewer_id"
+     " WHERE r.reviewee_id = $1 AND r.hidden_at IS NULL"); /* trust: taken-down reviews hidden */
 
 enum result reviews_for_user(struct gctx *g, const char *user_id, const char **json)
 {

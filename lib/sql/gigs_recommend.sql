@@ -10,6 +10,7 @@
 WITH cand AS (
     SELECT g FROM gigs g
      WHERE g.status = 'active' AND g.poster_id <> $1
+       AND g.hidden_at IS NULL AND NOT blocked_pair(g.poster_id, $1)  -- trust (sql/018)
        AND g.created_at > now() - interval '180 days'
        AND (cardinality($2::text[]) + cardinality($3::text[]) = 0
             OR g.skills_required && $2::text[] OR g.ai_tools_preferred && $3::text[])

@@ -15,10 +15,10 @@ SELECT coalesce(json_agg(x.j ORDER BY x.last_message_at DESC, x.id DESC), '[]')
                    'gig_id', c.gig_id,
                    'gig', gig_embed(c.gig_id),
                    'last_message', (SELECT message_json(m) FROM messages m
-                                     WHERE m.conversation_id = c.id
+                                     WHERE m.conversation_id = c.id AND m.hidden_at IS NULL
                                      ORDER BY m.created_at DESC, m.id DESC LIMIT 1),
                    'unread_count', (SELECT count(*) FROM messages m
-                                     WHERE m.conversation_id = c.id
+                                     WHERE m.conversation_id = c.id AND m.hidden_at IS NULL
                                        AND m.created_at > cp.last_read_at
                                        AND m.sender_id <> cp.user_id),
                    'last_message_at', iso(c.last_message_at),

@@ -67,12 +67,12 @@ subtest 'read' => sub {
     is $d->{data}{poster}{username}, $poster->{username}, 'poster embedded on read';
     my $views = sub { (psql_row("SELECT views_count FROM gigs WHERE id = '$gig->{id}'"))[0] };
     # Views are buffered per worker and flushed in batches (GIGS_VIEWS_FLUSH_MS, 1 s).
-    ok wait_for(sub { $views->() == 1 }, 5), 'the read counts a view (after the flush)';
+    ok wait_for(sub { $views->() == 1 }, 15), 'the read counts a view (after the flush)';
     api(GET => "/api/gigs/$gig->{id}") for 1 .. 3;
     sleep 2.5;
     is $views->(), 1, 'the same anonymous viewer counts once per day';
     api(GET => "/api/gigs/$gig->{id}", token => $other->{token}) for 1 .. 2;
-    ok wait_for(sub { $views->() == 2 }, 5), 'a signed-in viewer counts once';
+    ok wait_for(sub { $views->() == 2 }, 15), 'a signed-in viewer counts once';
     api(GET => "/api/gigs/$gig->{id}", token => $poster->{token});
     sleep 2.5;
     is $views->(), 2, "the poster's own read does not count";

@@ -14,6 +14,7 @@ use POSIX ();
 use Time::HiRes qw(sleep time);
 use Gigd;
 use OwnMaster;
+use Payments qw(stripe_control stripe_clear);
 
 my $base = $ENV{GIGD_TEST_BASE} or plan skip_all => 'run through tools/test-run';
 my ($port) = $base =~ /:(\d+)$/;
@@ -124,6 +125,25 @@ subtest 'database, Stripe, restarts and outbox figures' => sub {
     is sample($m1, 'gigd_outbox_up'), 1, 'the outbox query ran';
     psql("DELETE FROM mail_outbox WHERE id = $id");
     cmp_ok sample(metrics(), 'gigd_outbox_oldest_seconds{queue="mail"}'), '<', 7200, 'gone again';
+};
+
+subtest 'an outside call in flight: stage and URL' => sub {
+    # The fake Stripe answers the next call after 1.5 s (within GIGD_STRIPE_TIMEOUT).
+    my $u = new_user();
+    stripe_control({ delay => 1.5, count => 1 });
+    my $kid = fork // die "fork: $!";
+    if (!$kid) {
+        api(POST => '/api/subscription/checkout', token => $u->{token});
+        POSIX::_exit(0);
+    }
+    my $w;
+    wait_for(sub { ($w) = grep { $_->{state} eq 'outside call' } @{ status_json()->{workers} }; $w }, 5);
+    ok $w, 'a worker in the outside call stage' or diag explain status_json();
+    is $w->{route}, '/api/subscription/checkout', '... on its route';
+    like $w->{in_flight}, qr{^http://127\.0\.0\.1:\d+/v1/(customers|checkout/sessions)$},
+        '... with the Stripe URL in flight';
+    waitpid $kid, 0;
+    stripe_clear();
 };
 
 subtest 'refused from an address nginx does not allow' => sub {

@@ -68,7 +68,7 @@ sub fcgi_request {
     for (my $off = 0; $off < length $body; $off += 32768) { print $s record(5, substr($body, $off, 32768)) }
     print $s record(5, '');
     my $out = '';
-    while (read($s, my $h, 8) == 8) {
+    while ((read($s, my $h, 8) // 0) == 8) { # undef: reset (a worker killed mid-request)
         my (undef, $type, undef, $len, $pad) = unpack('CCnnC', $h);
         my $c = '';
         read($s, $c, $len + $pad) if $len + $pad;
