@@ -1,12 +1,15 @@
 /* gigs.c — gig lifecycle, bookmarks and usage (search is gigs_search.c, recommendations
  * gigs_recommend.c, view counting gigs_views.c). Reads render JSON in PostgreSQL (gig_json
- * with the poster joined, never N+1) and never write. Every change to `active` takes one unit of the monthly quota through
+ * with the poster joined, never N+1) — but the by-id read, the hottest, fetches columns and
+ * renders in the worker (json_out.c) — and never write. Every change to `active` takes one unit of the monthly quota through
  * post_usage_take() in the same transaction as the change, so a rollback returns it and
  * concurrent posts by one user cannot overshoot. */
 #include "gigs.h"
 #include "db.h"
 #include "market.h"
 #include "validate.h"
+#include "json_out.h"
+#include "log.h"
 #include "sql_gigs.h"
 #include "util.h"
 #include <string.h>
@@ -115,15 +118,78 @@ out:
     return db_finish(g, rc);
 }
 
-/* A read only reads: the view is noted for the worker's next batched flush
- * (gigs_views.c), not counted here. Column 1 says whether the caller manages the gig
- * (its poster, or a member for an organization's job), whose own views do not count. */
-STMT(st_gig_get,
-     "SELECT gig_json(g, p), gig_manager(g.organization_id, g.poster_id, $2::uuid) IS TRUE"
-     " FROM gigs g JOIN profiles p ON p.id = g.poster_id"
-     " WHERE g.id = $1 AND (g.status <> 'draft' OR gig_manager(g.organization_id, g.poster_id, $2::uuid))"
-     " AND (g.hidden_at IS NULL OR gig_manager(g.organization_id, g.poster_id, $2::uuid))"); /* trust: taken down */
+/* The columns of st_gig_get (lib/sql/gigs.sql) and their JSON: gig_json's shape
+ * (sql/008), rendered here because json_build_object cost PostgreSQL more CPU than the
+ * fetch itself. t/api/gigs_render.t compares the two outputs. */
+static const struct gig_col {
+    const char *key;
+    enum jout_type t;
+} profile_cols[] = {
+    {"id", JT_STR}, {"username", JT_STR}, {"full_name", JT_STR}, {"avatar_url", JT_STR},
+    {"bio", JT_STR}, {"skills", JT_TEXTS}, {"ai_tools", JT_TEXTS}, {"hourly_rate", JT_MONEY},
+    {"portfolio_urls", JT_TEXTS}, {"location", JT_STR}, {"timezone", JT_STR}, {"genres", JT_TEXTS},
+    {"is_available", JT_BOOL}, {"profile_completed", JT_BOOL}, {"created_at", JT_TIME}, {"updated_at", JT_TIME},
+}, org_cols[] = {
+    {"id", JT_STR}, {"name", JT_STR}, {"slug", JT_STR}, {"description", JT_STR},
+    {"website", JT_STR}, {"logo_url", JT_STR}, {"created_at", JT_TIME},
+}, gig_tail_cols[] = {
+    {"title", JT_STR}, {"description", JT_STR}, {"category", JT_STR}, {"skills_required", JT_TEXTS},
+    {"ai_tools_preferred", JT_TEXTS}, {"budget_type", JT_STR}, {"budget_min", JT_MONEY},
+    {"budget_max", JT_MONEY}, {"currency", JT_STR}, {"duration", JT_STR}, {"location_type", JT_STR},
+    {"location", JT_STR}, {"gig_type", JT_STR}, {"status", JT_STR}, {"applications_count", JT_NUM},
+    {"views_count", JT_NUM}, {"created_at", JT_TIME}, {"updated_at", JT_TIME},
+};
+enum { C_ID, C_POSTER_ID, C_ORG_ID, C_CATEGORY_ID, C_TAIL, C_PROFILE = C_TAIL + (int)ARRAY_SIZE(gig_tail_cols),
+       C_ORG = C_PROFILE + (int)ARRAY_SIZE(profile_cols), C_MANAGER = C_ORG + (int)ARRAY_SIZE(org_cols) };
 
+static void render_cols(struct jout *j, PGresult *r, int col, const struct gig_col *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        jout_key(j, c[i].key);
+        jout_value(j, c[i].t, db_val(r, 0, col + (int)i));
+    }
+}
+
+/* An embedded object (poster, organization), or null when `present` is false. */
+static void render_embed(struct jout *j, const char *key, bool present, PGresult *r, int col,
+                         const struct gig_col *c, size_t n)
+{
+    jout_key(j, key);
+    if (!present) {
+        jout_null(j);
+        return;
+    }
+    jout_obj(j);
+    render_cols(j, r, col, c, n);
+    jout_obj_end(j);
+}
+
+/* An organization's job shows the organization instead of the member who posted it. */
+static const char *render_gig(struct gctx *g, PGresult *r)
+{
+    struct buf b;
+    struct jout j;
+    buf_init(&b, g->a, 2048);
+    jout_init(&j, &b);
+    bool org = db_val(r, 0, C_ORG_ID) != NULL;
+    jout_obj(&j);
+    jout_key(&j, "id");
+    jout_value(&j, JT_STR, db_val(r, 0, C_ID));
+    jout_key(&j, "poster_id");
+    jout_value(&j, JT_STR, org ? NULL : db_val(r, 0, C_POSTER_ID));
+    render_embed(&j, "poster", !org && db_val(r, 0, C_PROFILE), r, C_PROFILE, profile_cols, ARRAY_SIZE(profile_cols));
+    jout_key(&j, "organization_id");
+    jout_value(&j, JT_STR, db_val(r, 0, C_ORG_ID));
+    jout_key(&j, "category_id");
+    jout_value(&j, JT_STR, db_val(r, 0, C_CATEGORY_ID));
+    render_embed(&j, "organization", org && db_val(r, 0, C_ORG), r, C_ORG, org_cols, ARRAY_SIZE(org_cols));
+    render_cols(&j, r, C_TAIL, gig_tail_cols, ARRAY_SIZE(gig_tail_cols));
+    jout_obj_end(&j);
+    return jout_ok(&j) ? b.p : NULL;
+}
+
+/* A read only reads: the view is noted for the worker's next batched flush
+ * (gigs_views.c), not counted here; the caller's own views (C_MANAGER) do not count. */
 enum result gigs_get(struct gctx *g, const char *id, const char *viewer, const char **json)
 {
     if (!market_id(id))
@@ -132,10 +198,14 @@ enum result gigs_get(struct gctx *g, const char *id, const char *viewer, const c
     enum result rc = DB_RUN_READ(g, &r, &st_gig_get, id, g->user_id);
     if (rc)
         return rc;
-    if (PQntuples(r) != 1)
-        return gctx_fail(g, R_NOTFOUND, "Gig not found");
-    *json = db_val(r, 0, 0);
-    if (!db_bool(r, 0, 1) && gigs_views_note(id, viewer))
+    if (PQntuples(r) != 1 || PQnfields(r) != C_MANAGER + 1)
+        return PQntuples(r) ? gctx_fail(g, R_ERR, "gig row shape") : gctx_fail(g, R_NOTFOUND, "Gig not found");
+    *json = render_gig(g, r);
+    if (!*json) {
+        log_error("gig %s: a column is not in the shape render_gig expects", id);
+        return gctx_fail(g, R_ERR, "gig render");
+    }
+    if (!db_bool(r, 0, C_MANAGER) && gigs_views_note(id, viewer))
         gigs_views_flush(g); /* buffer full; a failed flush is logged, the read still succeeds */
     return R_SUCCESS;
 }

@@ -20,3 +20,23 @@ WITH u AS (UPDATE gigs SET
     updated_at = now()
  WHERE id = $1 AND gig_manager(organization_id, poster_id, $2) RETURNING *)
 SELECT gig_json(ROW(u.*)::gigs, p) FROM u JOIN profiles p ON p.id = u.poster_id
+
+-- name: st_gig_get
+-- GET /api/gigs/:id: columns only, rendered by gigs.c (render_gig) in the worker — the
+-- JSON functions cost PostgreSQL more CPU than the whole fetch (docs/benchmarks.md).
+-- Column order is render_gig's: gig 0–21, poster 22–37, organization 38–44, then whether
+-- the caller manages the gig (its poster, or a member for an organization's job), whose
+-- own views do not count. Drafts and taken-down gigs only for their managers.
+SELECT g.id, g.poster_id, g.organization_id, g.category_id, g.title, g.description, g.category,
+       g.skills_required, g.ai_tools_preferred, g.budget_type, g.budget_min, g.budget_max, g.currency,
+       g.duration, g.location_type, g.location, g.gig_type, g.status, g.applications_count,
+       g.views_count, g.created_at, g.updated_at,
+       p.id, p.username, p.full_name, p.avatar_url, p.bio, p.skills, p.ai_tools, p.hourly_rate,
+       p.portfolio_urls, p.location, p.timezone, p.genres, p.is_available, p.profile_completed,
+       p.created_at, p.updated_at,
+       o.id, o.name, o.slug, o.description, o.website, o.logo_url, o.created_at,
+       gig_manager(g.organization_id, g.poster_id, $2::uuid) IS TRUE
+  FROM gigs g JOIN profiles p ON p.id = g.poster_id
+  LEFT JOIN organizations o ON o.id = g.organization_id
+ WHERE g.id = $1 AND (g.status <> 'draft' OR gig_manager(g.organization_id, g.poster_id, $2::uuid))
+   AND (g.hidden_at IS NULL OR gig_manager(g.organization_id, g.poster_id, $2::uuid)) -- trust: taken down
