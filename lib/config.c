@@ -68,6 +68,7 @@ static const struct setting settings[] = {
     CFG_N("GIGD_QUOTA_REVIEWS", quota_reviews, "50", 0, 1000000),
     CFG_N("GIGD_QUOTA_APPLICATIONS", quota_applications, "50", 0, 1000000),
     CFG_N("GIGD_QUOTA_PUSH_TOKENS", quota_push_tokens, "20", 0, 1000000),
+    CFG_N("GIGD_QUOTA_URGENT_GIGS", quota_urgent_gigs, "20", 0, 1000000),
     CFG_S("GIGD_PIDFILE", pidfile, ""),
     CFG_S("GIGD_USER", user, "gigd"),
     CFG_S("GIGD_CONFIG_FILE", config_file, ""),

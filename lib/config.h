@@ -44,6 +44,7 @@ struct config {
     long quota_reviews;           /* reviews per user per day */
     long quota_applications;      /* applications per user per 24 h */
     long quota_push_tokens;       /* push-token registrations per user per day */
+    long quota_urgent_gigs;       /* urgent gigs (PaymentIntents) created per user per 24 h */
     const char *pidfile;
     const char *user;             /* account the workers run as when gigd starts as root */
     const char *config_file;      /* optional KEY=VALUE file, re-read on SIGHUP */

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "market.h"
 #include "matching.h"
+#include "ratelimit.h"
 #include "sqlstate.h"
 #include "stripe.h"
 #include "util.h"
@@ -104,14 +105,38 @@ static enum result hold_payment(struct gctx *g, const char *gig_id, const struct
     return R_SUCCESS;
 }
 
+/* GIGD_QUOTA_URGENT_GIGS, taken before Stripe is called so a refused request makes no
+ * PaymentIntent. The hit locks the account's counter row until the gig row commits with
+ * it: concurrent creations wait there and cannot pass the limit; a refusal or a failed
+ * insert rolls back and costs nothing. */
+static enum result insert_counted(struct gctx *g, const struct vvalue *v, const char *currency,
+                                  const char **gig_id)
+{
+    enum result rc = db_begin(g);
+    if (rc)
+        return rc;
+    if (!(rc = ratelimit_quota(g, "urgent", g->user_id, cfg.quota_urgent_gigs, 86400)))
+        rc = DB_ONE(g, gig_id, "Internal error", &st_urgent_insert, g->user_id, v[UF_SKILL].s, v[UF_GENRE].text,
+                    v[UF_RADIUS].text, v[UF_AMOUNT].text, currency, v[UF_DATE].s, v[UF_LAT].text,
+                    v[UF_ADDRESS].text, v[UF_HOURS].text, v[UF_DESCRIPTION].text, v[UF_LNG].text);
+    return db_finish(g, rc);
+}
+
+/* A gig abandoned before it could be paid gives its quota slot back (the window may have
+ * restarted since: then there is nothing to give back). */
+STMT(st_urgent_quota_refund, "UPDATE rate_limits SET hits = hits - 1 WHERE key = $1 AND hits > 0");
+
 /* Nothing can be paid without the client secret: the gig ends here (a PaymentIntent that
- * may exist at Stripe holds no money until the client confirms it). Keeps the error. */
+ * may exist at Stripe holds no money until the client confirms it) and costs no quota.
+ * Keeps the error. */
 static enum result abandon(struct gctx *g, const char *gig_id, enum result rc)
 {
     const char *err = g->err;
     PGresult *ab;
     if (DB_RUN(g, &ab, &st_urgent_abandon, gig_id))
         log_warn("urgent: could not cancel gig %s after a failed payment intent", gig_id);
+    else if (DB_RUN(g, &ab, &st_urgent_quota_refund, arena_sprintf(g->a, "urgent:%s", g->user_id)))
+        log_warn("urgent: could not give back the quota slot of gig %s", gig_id);
     return gctx_fail(g, rc, err);
 }
 
@@ -128,9 +153,7 @@ enum result urgent_create(struct gctx *g, const cJSON *body, const char **json)
         return gctx_fail_field(g, "date_needed", why);
     const char *currency = v[UF_CURRENCY].s ? v[UF_CURRENCY].s : "GBP";
     const char *gig_id;
-    rc = DB_ONE(g, &gig_id, "Internal error", &st_urgent_insert, g->user_id, v[UF_SKILL].s, v[UF_GENRE].text,
-                v[UF_RADIUS].text, v[UF_AMOUNT].text, currency, v[UF_DATE].s, v[UF_LAT].text, v[UF_ADDRESS].text,
-                v[UF_HOURS].text, v[UF_DESCRIPTION].text, v[UF_LNG].text);
+    rc = insert_counted(g, v, currency, &gig_id);
     long estimated = 0;
     if (rc || (rc = matching_estimate(g, gig_id, &estimated)))
         return rc;
