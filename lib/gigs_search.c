@@ -148,20 +148,26 @@ static struct stmt *page_stmt(unsigned key)
     const char *pos = budget ? "coalesce((x.g).budget_max, -1) || '.' || " : "";
     /* Few matches: a materialized set (found through the GIN/btree indexes, at most
      * COUNT_CAP rows) sorted for the page, so a rare word never walks the sort index
-     * over the whole table; many: the planner walks the sort's index until the page is full. */
-    char src[1400];
+     * over the whole table. Many: the planner walks the sort's index until the page is
+     * full, taking only ids there and the page's rows by primary key after, so a walk
+     * whose filters the covering indexes of sql/024 hold (skills, tools, category,
+     * location, budget, date) reads no heap row it skips (docs/search-plans.md). */
+    char src[2400];
     if (few)
-        snprintf(src, sizeof src, "(WITH m AS MATERIALIZED (SELECT g FROM gigs g WHERE %s) SELECT g FROM m", where);
+        snprintf(src, sizeof src,
+                 "WITH m AS MATERIALIZED (SELECT g FROM gigs g WHERE %s)"
+                 " SELECT g FROM m ORDER BY %s LIMIT $1::int OFFSET $2::int", where, order);
     else
-        snprintf(src, sizeof src, "(SELECT g FROM gigs g WHERE %s", where);
+        snprintf(src, sizeof src,
+                 "SELECT g FROM (SELECT g.id FROM gigs g WHERE %s ORDER BY %s LIMIT $1::int OFFSET $2::int) k"
+                 " JOIN gigs g ON g.id = k.id ORDER BY %s", where, order, order);
     char *sql = NULL;
     int rc = asprintf(&sql,
                       "SELECT gig_json(x.g, p), %s((extract(epoch FROM (x.g).created_at) * 1000000)::bigint)"
                       " || '.' || (x.g).id"
-                      " FROM (SELECT y.g, row_number() OVER () AS rn"
-                      "       FROM %s ORDER BY %s LIMIT $1::int OFFSET $2::int) y) x"
+                      " FROM (SELECT y.g, row_number() OVER () AS rn FROM (%s) y) x"
                       " JOIN profiles p ON p.id = (x.g).poster_id ORDER BY x.rn",
-                      pos, src, order);
+                      pos, src);
     return stmt_set(s, rc < 0 ? NULL : sql, "page", key);
 }
 
