@@ -38,3 +38,17 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+-- Replaces sql/018's: the refusal names itself (CONSTRAINT), so a sign-in that loses the
+-- race with a suspension answers 403 ACCOUNT_SUSPENDED (lib/auth.c), not 500.
+CREATE OR REPLACE FUNCTION sessions_refuse_suspended() RETURNS trigger
+LANGUAGE plpgsql AS
+$$ DECLARE s timestamptz;
+BEGIN
+    SELECT suspended_at INTO s FROM users WHERE id = NEW.user_id FOR SHARE;
+    IF s IS NOT NULL THEN
+        RAISE EXCEPTION 'account suspended'
+            USING ERRCODE = 'insufficient_privilege', CONSTRAINT = 'sessions_refuse_suspended';
+    END IF;
+    RETURN NEW;
+END $$;
