@@ -38,6 +38,10 @@ static const struct {
     {"organizations", &st_acct_x_organizations},
     {"sessions", &st_acct_x_sessions},
     {"push_tokens", &st_acct_x_push_tokens},
+    {"saved_searches", &st_acct_x_saved_searches},
+    {"blocks", &st_acct_x_blocks},
+    {"reports_filed", &st_acct_x_reports},
+    {"payouts", &st_acct_x_payouts},
 };
 
 struct out {

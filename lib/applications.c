@@ -30,11 +30,13 @@ static const struct vfield app_fields[AF_N] = {
 
 /* Locks the gig row for the rest of the transaction. Column 0: the caller manages it
  * (its poster, or a member of its organization: sql/008 gig_manager). Column 2 (trust,
- * sql/018): its poster and the caller are a blocked pair; a taken-down gig is not found. */
+ * sql/018): its poster and the caller are a blocked pair; a taken-down gig is not found,
+ * nor (trust, sql/022) one whose poster is deactivated or suspended. */
 STMT(st_app_gig_lock,
      "SELECT gig_manager(organization_id, poster_id, $2), status, blocked_pair(poster_id, $2) FROM gigs"
      " WHERE id = $1 AND (status <> 'draft' OR gig_manager(organization_id, poster_id, $2))"
-     " AND (hidden_at IS NULL OR gig_manager(organization_id, poster_id, $2)) FOR UPDATE");
+     " AND (hidden_at IS NULL OR gig_manager(organization_id, poster_id, $2)) AND NOT user_unreachable(poster_id)"
+     " FOR UPDATE");
 
 /* Inside the transaction: the gig must be someone else's and open. */
 static enum result apply_locked(struct gctx *g, const struct vvalue *v, const char **json)

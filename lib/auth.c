@@ -279,6 +279,9 @@ enum result auth_signin(struct gctx *g, const cJSON *body, struct auth_grant *ou
     rc = DB_ONE(g, &out->json, NULL, &st_auth_new_session, uid, auth_token_hash_hex(g->a, token), token);
     if (rc == R_NOTFOUND) /* the user was deleted since the lookup above */
         return gctx_fail(g, R_ERR, "Internal error");
+    /* trust: suspended since the lookup above; sql/022's trigger refused the session */
+    if (rc && db_violated(g, "sessions_refuse_suspended"))
+        return gctx_fail(g, R_SUSPENDED, "This account is suspended");
     if (rc)
         return rc;
     out->token = token;

@@ -30,7 +30,8 @@ static const char *new_room(arena *a)
 }
 
 STMT(st_calls_check,
-     "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1::uuid), gig_readable_or_none($2::uuid, $4::uuid),"
+     "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1::uuid) AND NOT user_unreachable($1::uuid)," /* 0: trust */
+     " gig_readable_or_none($2::uuid, $4::uuid),"
      " $3::timestamptz IS NULL OR $3::timestamptz > now(), blocked_pair($1::uuid, $4::uuid)"); /* 3: trust */
 /* The other participant and the gig exist, and a scheduled time is in the future. */
 static enum result check_create(struct gctx *g, const struct vvalue *v)

@@ -291,11 +291,11 @@ static enum result transition(struct gctx *g, const char *id, const char *org, c
     if (!strcmp(to, "active") && (rc = quota_take(g, org)))
         return rc;
     PGresult *r;
-    if ((rc = DB_RUN(g, &r, &st_gig_set_status, id, to)))
+    /* Rejected first: sql/019's gig_update trigger skips rejected applicants, so they
+     * are told once, by the more specific "not selected". */
+    if ((!strcmp(to, "filled") || !strcmp(to, "closed")) && (rc = DB_RUN(g, &r, &st_gig_reject_open, id)))
         return rc;
-    if (!strcmp(to, "filled") || !strcmp(to, "closed"))
-        rc = DB_RUN(g, &r, &st_gig_reject_open, id);
-    return rc;
+    return DB_RUN(g, &r, &st_gig_set_status, id, to);
 }
 
 enum result gigs_set_status(struct gctx *g, const char *id, const cJSON *body, const char **json)

@@ -47,8 +47,10 @@ static const struct vfield open_fields[] = {
     {.name = "gig_id", .type = V_UUID, .nullable = true},
 };
 
-/* Column 2 (trust): the two are a blocked pair (sql/018). */
-STMT(st_msg_user_exists, "SELECT gig_readable_or_none($2::uuid, $3::uuid), EXISTS (SELECT 1 FROM users WHERE id = $1),"
+/* Column 2 (trust): the two are a blocked pair (sql/018). Column 1 (trust): a deactivated
+ * or suspended user (sql/022) is not found. */
+STMT(st_msg_user_exists, "SELECT gig_readable_or_none($2::uuid, $3::uuid),"
+                         " EXISTS (SELECT 1 FROM users WHERE id = $1) AND NOT user_unreachable($1::uuid),"
                          " blocked_pair($1::uuid, $3::uuid)");
 /* The unique index on (user_a, user_b, coalesce(gig_id)) decides races: the loser's
  * insert does nothing and the follow-up select finds the winner's row. */
@@ -276,9 +278,12 @@ static enum result parse_attachments(struct gctx *g, const cJSON *body, const ch
     return R_SUCCESS;
 }
 
-/* trust: whether the caller, a participant, and the other participant are a blocked pair. */
+/* trust: whether the caller, a participant, and the other participant are a blocked pair;
+ * column 1: the other participant is deactivated or suspended (sql/022). */
 STMT(st_msg_blocked,
-     "SELECT blocked_pair(c.user_a, c.user_b) FROM conversations c WHERE c.id = $1 AND $2::uuid IN (c.user_a, c.user_b)");
+     "SELECT blocked_pair(c.user_a, c.user_b),"
+     " user_unreachable(CASE WHEN c.user_a = $2::uuid THEN c.user_b ELSE c.user_a END)"
+     " FROM conversations c WHERE c.id = $1 AND $2::uuid IN (c.user_a, c.user_b)");
 
 /* st_msg_send (lib/sql/messaging.sql) checks the sender, claims the attachments, inserts
  * the message and notifies the other participant in one statement. */
@@ -299,6 +304,8 @@ enum result messaging_send(struct gctx *g, const char *conv_id, const cJSON *bod
         return rc;
     if (PQntuples(r) == 1 && db_bool(r, 0, 0))
         return gctx_fail(g, R_FORBIDDEN, TRUST_BLOCKED_MSG);
+    if (PQntuples(r) == 1 && db_bool(r, 0, 1))
+        return gctx_fail(g, R_NOTFOUND, "User not found");
     /* The quota hit goes with the transaction: a refused send costs nothing. */
     if ((rc = db_begin(g)) || (rc = ratelimit_quota(g, "msg", g->user_id, cfg.quota_messages, 3600)))
         return rc;

@@ -152,7 +152,7 @@ enum result urgent_create(struct gctx *g, const cJSON *body, const char **json)
     if (why)
         return gctx_fail_field(g, "date_needed", why);
     const char *currency = v[UF_CURRENCY].s ? v[UF_CURRENCY].s : "GBP";
-    const char *gig_id;
+    const char *gig_id = NULL;
     rc = insert_counted(g, v, currency, &gig_id);
     long estimated = 0;
     if (rc || (rc = matching_estimate(g, gig_id, &estimated)))

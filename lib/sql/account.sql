@@ -15,7 +15,19 @@ SELECT json_build_object(
                                      'created_at', iso(v.created_at), 'expires_at', iso(v.expires_at))), '[]')
                               FROM email_verifications v
                               WHERE v.user_id = u.id AND v.used_at IS NULL AND v.expires_at > now()
-                                AND v.email <> u.email))
+                                AND v.email <> u.email),
+    'notification_preferences', (SELECT json_build_object('channels', n.channels,
+                                     'quiet_start', to_char(n.quiet_start, 'HH24:MI'),
+                                     'quiet_end', to_char(n.quiet_end, 'HH24:MI'),
+                                     'time_zone', n.time_zone, 'updated_at', iso(n.updated_at))
+                                 FROM notification_preferences n WHERE n.user_id = u.id),
+    -- Not op_key: an idempotency key of ours, no data of theirs.
+    'payout_account', (SELECT json_build_object('account_id', a.stripe_account_id, 'status', a.status,
+                               'payouts_enabled', a.payouts_enabled, 'details_submitted', a.details_submitted,
+                               'requirements_due', to_json(a.requirements_due),
+                               'default_currency', upper(a.default_currency),
+                               'created_at', iso(a.created_at), 'updated_at', iso(a.updated_at))
+                       FROM payout_accounts a WHERE a.user_id = u.id))
   FROM users u JOIN profiles p ON p.id = u.id
  WHERE u.id = $1
 
@@ -95,6 +107,29 @@ SELECT t.id, json_build_object('id', t.id, 'platform', t.platform, 'device_id', 
                                'created_at', iso(t.created_at), 'last_used_at', iso(t.last_used_at))
   FROM push_tokens t
  WHERE t.user_id = $1 AND ($2::uuid IS NULL OR t.id > $2::uuid) ORDER BY t.id LIMIT $3::int
+
+-- name: st_acct_x_saved_searches
+SELECT s.id, saved_search_json(s) FROM saved_searches s
+ WHERE s.user_id = $1 AND ($2::uuid IS NULL OR s.id > $2::uuid) ORDER BY s.id LIMIT $3::int
+
+-- name: st_acct_x_blocks
+-- The blocks the user made; who blocked them is not theirs to know.
+SELECT b.blocked_id, json_build_object('blocked_id', b.blocked_id, 'created_at', iso(b.created_at))
+  FROM blocks b
+ WHERE b.blocker_id = $1 AND ($2::uuid IS NULL OR b.blocked_id > $2::uuid) ORDER BY b.blocked_id LIMIT $3::int
+
+-- name: st_acct_x_reports
+-- The reports the user filed, without the moderator who handled them.
+SELECT r.id, (report_json(r)::jsonb - 'resolved_by')::json FROM reports r
+ WHERE r.reporter_id = $1 AND ($2::uuid IS NULL OR r.id > $2::uuid) ORDER BY r.id LIMIT $3::int
+
+-- name: st_acct_x_payouts
+SELECT p.id, json_build_object('id', p.id, 'amount', money_major(p.amount), 'currency', p.currency,
+                               'status', p.status, 'arrival_date', iso(p.arrival_date),
+                               'failure_code', p.failure_code, 'failure_message', p.failure_message,
+                               'created_at', iso(p.created_at), 'updated_at', iso(p.updated_at))
+  FROM payouts p
+ WHERE p.user_id = $1 AND ($2::text IS NULL OR p.id > $2::text) ORDER BY p.id LIMIT $3::int
 
 -- name: st_acct_lock_applied
 -- Deletion, first step: the gigs whose counts the withdrawals below change, locked in

@@ -76,6 +76,57 @@ subtest 'export: the caller\'s data, no one else\'s, no secrets' => sub {
     unlike $res->{content}, qr/export-a-said-this/, 'a\'s message is not in b\'s export';
 };
 
+subtest 'export: saved searches, preferences, blocks, reports, payouts (theirs only)' => sub {
+    my $a = new_user();
+    my $b = new_user();
+    my ($st) = api(POST => '/api/me/saved-searches', token => $a->{token}, json => { name => 'a-search', search => 'export-a-search' });
+    is $st, 201, 'a saved a search';
+    ($st) = api(POST => '/api/me/saved-searches', token => $b->{token}, json => { name => 'b-search', search => 'export-b-search' });
+    is $st, 201, 'b saved a search';
+    ($st) = api(PUT => '/api/me/notification-preferences', token => $a->{token},
+                json => { types => { call_scheduled => { push => JSON::PP::false, email => JSON::PP::true } } });
+    is $st, 200, 'a set preferences';
+    my $c = new_user();
+    ($st) = api(POST => "/api/users/$c->{id}/block", token => $a->{token});
+    ok $st >= 200 && $st < 300, 'a blocked c';
+    ($st) = api(POST => "/api/users/$a->{id}/block", token => $b->{token});
+    ok $st >= 200 && $st < 300, 'b blocked a';
+    ($st) = api(POST => '/api/reports', token => $a->{token}, json => { subject_type => 'user', subject_id => $c->{id}, reason => 'export-a-reason' });
+    is $st, 201, 'a reported c';
+    ($st) = api(POST => '/api/reports', token => $b->{token}, json => { subject_type => 'user', subject_id => $c->{id}, reason => 'export-b-reason' });
+    is $st, 201, 'b reported c';
+    my $acct = 'acct_' . join('', map { ('a'..'z')[rand 26] } 1..16);
+    psql("INSERT INTO payout_accounts (user_id, stripe_account_id, status) VALUES ('$a->{id}', '$acct', 'enabled')");
+    my $po = 'po_' . join('', map { ('a'..'z')[rand 26] } 1..16);
+    psql("INSERT INTO payouts (id, user_id, stripe_account_id, amount, currency, status, state_at)"
+       . " VALUES ('$po', '$a->{id}', '$acct', 1234, 'USD', 'paid', now())");
+    my $pob = 'po_' . join('', map { ('a'..'z')[rand 26] } 1..16);
+    psql("INSERT INTO payouts (id, user_id, stripe_account_id, amount, currency, status, state_at)"
+       . " VALUES ('$pob', '$b->{id}', 'acct_other$pob', 99, 'USD', 'paid', now())");
+
+    ($s, $d, $res) = export_of($a);
+    is $s, 200, 'export 200';
+    my $x = $d->{data};
+    is_deeply [map { $_->{name} } @{ $x->{saved_searches} }], ['a-search'], 'a\'s saved search, not b\'s';
+    is $x->{notification_preferences}{channels}{call_scheduled}{email}, JSON::PP::true, 'a\'s notification preferences';
+    is_deeply [map { $_->{blocked_id} } @{ $x->{blocks} }], [$c->{id}], 'the block a made, not the one against a';
+    is_deeply [map { $_->{reason} } @{ $x->{reports_filed} }], ['export-a-reason'], 'the report a filed, not b\'s';
+    ok !exists $x->{reports_filed}[0]{resolved_by}, '… without the moderator';
+    is $x->{payout_account}{account_id}, $acct, 'a\'s payout account';
+    ok !exists $x->{payout_account}{op_key}, '… without our idempotency key';
+    is_deeply [map { $_->{id} } @{ $x->{payouts} }], [$po], 'a\'s payout, not b\'s';
+    is $x->{payouts}[0]{amount}, 12.34, '… its amount';
+    my $raw = $res->{content};
+    unlike $raw, qr/export-b-(search|reason)/, 'nothing of b\'s';
+    unlike $raw, qr/\Q$pob\E/, 'nor b\'s payout';
+
+    ($s, $d) = export_of($c);
+    is_deeply $d->{data}{blocks}, [], 'c\'s export: no blocks (the ones against c are not c\'s)';
+    is_deeply $d->{data}{reports_filed}, [], '… no reports (the ones about c are not c\'s)';
+    is $d->{data}{payout_account}, undef, '… no payout account';
+    is_deeply $d->{data}{payouts}, [], '… no payouts';
+};
+
 subtest 'export pages through long sections whole' => sub {
     my $u = new_user();
     psql("INSERT INTO notifications (user_id, type, title) SELECT '$u->{id}', 'gig_update', 'bulk ' || i FROM generate_series(1, 450) i");

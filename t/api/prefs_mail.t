@@ -31,4 +31,21 @@ my ($pushes) = psql_row("SELECT count(*) FROM push_outbox o JOIN notifications n
                         . " WHERE n.user_id = '$u->{id}' AND n.type = 'call_scheduled'");
 is $pushes, 0, 'and it queued no push';
 
+
+# An address nobody proved is theirs is not mailed, whatever the preferences say.
+my $v = new_user();
+($s) = api(PUT => '/api/me/notification-preferences', token => $v->{token},
+           json => { types => { call_scheduled => { email => JSON::PP::true } } });
+is $s, 200, 'unverified user: call_scheduled email on';
+psql("UPDATE users SET email_verified_at = NULL WHERE id = '$v->{id}'");
+psql("SELECT notify('$v->{id}', 'call_scheduled', 'Unverified call', 'call body', '{}')");
+($queued) = psql_row("SELECT count(*) FROM mail_outbox WHERE to_addr = '$v->{email}' AND subject = 'Unverified call'");
+is $queued, 0, 'unverified address: no mail queued';
+my ($inapp) = psql_row("SELECT count(*) FROM notifications WHERE user_id = '$v->{id}' AND title = 'Unverified call'");
+is $inapp, 1, '… the in-app notification is still there';
+psql("UPDATE users SET email_verified_at = now() WHERE id = '$v->{id}'");
+psql("SELECT notify('$v->{id}', 'call_scheduled', 'Verified call', 'call body', '{}')");
+($queued) = psql_row("SELECT count(*) FROM mail_outbox WHERE to_addr = '$v->{email}' AND subject = 'Verified call'");
+is $queued, 1, 'once verified: mailed';
+
 done_testing;

@@ -167,4 +167,18 @@ subtest 'gig_update: title, budget, status changes told to the applicants' => su
     ok wait_for(sub { grep { index($_->{body}, 'Gig updated') >= 0 } $expo_for->($t) }, 10), 'pushed';
 };
 
+subtest 'closed or filled: the applicants still in the running get "not selected" only' => sub {
+    my $poster = new_user();
+    for my $to (qw(closed filled)) {
+        my $ann = new_user();
+        my $gig = new_gig($poster);
+        my ($st) = apply_to($ann, $gig->{id});
+        is $st, 201, "$to: ann applied";
+        ($s) = api(PUT => "/api/gigs/$gig->{id}/status", token => $poster->{token}, json => { status => $to });
+        is $s, 200, "gig $to";
+        my @n = psql("SELECT type, title FROM notifications WHERE user_id = '$ann->{id}' AND data->>'gig_id' = '$gig->{id}'");
+        is_deeply \@n, [['application_status', 'Application not selected']], "$to: one notification, the specific one";
+    }
+};
+
 done_testing;
