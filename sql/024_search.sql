@@ -20,3 +20,12 @@ CREATE INDEX gigs_shown_budget_idx ON gigs ((coalesce(budget_max, -1)) DESC, cre
 -- chose parallel sequential scans and full sorts (page 100 of a common word: 386 ms, of
 -- the 20-skill budget sort: 981 ms, instead of 90 and 46 once analyzed).
 ANALYZE gigs;
+
+-- The accounts a viewer blocked or is blocked by, as one array: a search leaves their gigs
+-- out with `poster_id <> ALL ((SELECT blocked_with($n))::uuid[])`, read once per statement
+-- (an InitPlan) instead of sql/018's blocked_pair probing `blocks` twice for every row a
+-- walk passes (page 100 of skills=rust, signed in: 32 ms → 16 ms at 1M gigs).
+CREATE FUNCTION blocked_with(v uuid) RETURNS uuid[]
+LANGUAGE sql STABLE PARALLEL SAFE AS
+$$ SELECT coalesce(array_agg(x), '{}') FROM (SELECT blocked_id FROM blocks WHERE blocker_id = v
+                                            UNION ALL SELECT blocker_id FROM blocks WHERE blocked_id = v) b (x) $$;
