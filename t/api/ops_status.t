@@ -35,6 +35,14 @@ sub sample {
 sub metrics { my $r = page('/metrics'); return $r->{content} }
 sub status_json { my $r = page('/status?json'); return $JSON->decode($r->{content})->{data} }
 
+# A test just before this one may have reloaded the pool (SIGHUP): wait until the previous
+# generation has left, so the board and the master's counts describe one settled pool.
+wait_for(sub {
+    my $d = status_json();
+    ($d->{total_processes} // 0) == $ENV{GIGD_WORKERS}
+        && scalar(grep { $_->{pid} > 0 } @{ $d->{workers} // [] }) == $ENV{GIGD_WORKERS};
+}, 15);
+
 subtest 'GET /status: the pool and every worker' => sub {
     my $r = page('/status');
     is $r->{status}, 200, '200 from loopback';
