@@ -182,17 +182,32 @@ STMT(st_auth_signup,
      " SELECT json_build_object('user', account_user_json(u, p), 'token', $6::text, 'expires_at', iso(s.expires_at))"
      " FROM u, p, s");
 
-/* Queues the verification mail for `email` (inside the caller's transaction). */
+/* A mail carrying a single-use link (verification, reset): what it is for, the link on
+ * GIGD_PUBLIC_URL, the bare token for clients that take it by hand, and what to do if the
+ * reader did not ask. Queued inside the caller's transaction, so it goes only with the
+ * token it carries. */
+struct link_mail {
+    const char *subject, *intro, *path, *token_label, *ignore;
+};
+
+static enum result mail_link(struct gctx *g, const char *email, const struct link_mail *m, const char *token)
+{
+    const char *link = arena_sprintf(g->a, "%s/%s?token=%s", cfg.public_url, m->path, token);
+    const char *text = arena_sprintf(g->a, "%s\r\n%s\r\n\r\n%s: %s\r\n\r\n%s\r\n", m->intro, link,
+                                     m->token_label, token, m->ignore);
+    return mail_enqueue(g, email, m->subject, text);
+}
+
 static enum result mail_verify_link(struct gctx *g, const char *email, const char *token)
 {
-    const char *link = arena_sprintf(g->a, "%s/verify-email?token=%s", cfg.public_url, token);
-    const char *text = arena_sprintf(g->a,
-                                     "Please confirm that this is your email address for gigd.\r\n\r\n"
-                                     "Open this link within 24 hours:\r\n%s\r\n\r\n"
-                                     "Verification token: %s\r\n\r\n"
-                                     "If you did not use this address on gigd, ignore this mail.\r\n",
-                                     link, token);
-    return mail_enqueue(g, email, "Confirm your email address for gigd", text);
+    static const struct link_mail m = {
+        .subject = "Confirm your email address for gigd",
+        .intro = "Please confirm that this is your email address for gigd.\r\n\r\nOpen this link within 24 hours:",
+        .path = "verify-email",
+        .token_label = "Verification token",
+        .ignore = "If you did not use this address on gigd, ignore this mail.",
+    };
+    return mail_link(g, email, &m, token);
 }
 
 enum result auth_signup(struct gctx *g, const cJSON *body, struct auth_grant *out)
@@ -352,17 +367,17 @@ STMT(st_auth_reset_create,
      " INSERT INTO password_resets (user_id, token_hash, expires_at)"
      " SELECT id, decode($2, 'hex'), now() + interval '1 hour' FROM u RETURNING user_id");
 
-/* Queues the reset mail (inside the caller's transaction, so it goes only with the token). */
 static enum result mail_reset_link(struct gctx *g, const char *email, const char *token)
 {
-    const char *link = arena_sprintf(g->a, "%s/reset-password?token=%s", cfg.public_url, token);
-    const char *text = arena_sprintf(g->a,
-                                     "Someone asked to reset the password of your gigd account.\r\n\r\n"
-                                     "To choose a new password, open this link within one hour:\r\n%s\r\n\r\n"
-                                     "Reset token: %s\r\n\r\n"
-                                     "If you did not ask for this, ignore this mail.\r\n",
-                                     link, token);
-    return mail_enqueue(g, email, "Reset your gigd password", text);
+    static const struct link_mail m = {
+        .subject = "Reset your gigd password",
+        .intro = "Someone asked to reset the password of your gigd account.\r\n\r\n"
+                 "To choose a new password, open this link within one hour:",
+        .path = "reset-password",
+        .token_label = "Reset token",
+        .ignore = "If you did not ask for this, ignore this mail.",
+    };
+    return mail_link(g, email, &m, token);
 }
 
 enum result auth_reset_request(struct gctx *g, const cJSON *body)
