@@ -199,6 +199,18 @@ subtest 'text, tool and budget-only searches' => sub {
     is scalar(alerts($w)), 3, 'but not another location type';
 };
 
+# Row triggers fire in name order (C collation). Publishing a draft must lock the saved
+# searches before its gig_counts shard, as creating an active gig does (row trigger, then
+# gig_counts_insert, a statement trigger); the other order deadlocked now and then under
+# the concurrent activations below (sql/025).
+subtest 'activation locks saved searches before the status counter' => sub {
+    my @fired = map { $_->[0] } psql("SELECT tgfoid::regproc FROM pg_trigger WHERE tgrelid = 'gigs'::regclass"
+        . " AND NOT tgisinternal AND tgtype & 16 <> 0 AND tgtype & 1 <> 0 AND tgtype & 66 = 0" # AFTER UPDATE, FOR EACH ROW
+        . " AND tgfoid IN ('gigs_raise_alerts'::regproc, 'gig_counts_status'::regproc)"
+        . " ORDER BY tgname COLLATE \"C\"");
+    is_deeply \@fired, ['gigs_raise_alerts', 'gig_counts_status'], 'the alert trigger fires first';
+};
+
 subtest '50 concurrent activations: exactly one alert, then the digest' => sub {
     my $w = new_user();
     my $cat = "$tag-c";
