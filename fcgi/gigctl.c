@@ -249,25 +249,47 @@ static int cmd_deliver(bool once)
     return 0;
 }
 
+/* What a one-shot command needs to call lib/ as a request would: a connection, an arena
+ * and a context over them. op_open fails (and holds nothing) when the database cannot be
+ * reached; op_close releases both. */
+struct op {
+    struct db db;
+    arena *a;
+    struct gctx g;
+};
+
+static bool op_open(struct op *o)
+{
+    *o = (struct op){0};
+    if (db_connect(&o->db, cfg.database_url) < 0)
+        return false;
+    o->a = arena_new(64 * 1024);
+    o->g = (struct gctx){.a = o->a, .db = &o->db};
+    return true;
+}
+
+static void op_close(struct op *o)
+{
+    arena_free(o->a);
+    db_close(&o->db);
+}
+
 static int cmd_cron(const char *name)
 {
-    struct db db = {0};
-    if (db_connect(&db, cfg.database_url) < 0)
+    struct op o;
+    if (!op_open(&o))
         return 1;
-    arena *a = arena_new(64 * 1024);
-    struct gctx g = {.a = a, .db = &db};
     const char *json = NULL;
     int rc = 0;
-    enum result res = cron_run(&g, name, &json);
+    enum result res = cron_run(&o.g, name, &json);
     if (res) {
-        fprintf(stderr, "gigctl: cron %s: %s\n", name, g.err ? g.err : "failed");
+        fprintf(stderr, "gigctl: cron %s: %s\n", name, o.g.err ? o.g.err : "failed");
         rc = res == R_NOTFOUND ? 2 : 1;
     } else {
-        realtime_publish_notifications(&g, g.events); /* reminders reach open streams too */
+        realtime_publish_notifications(&o.g, o.g.events); /* reminders reach open streams too */
         printf("%s\n", json);
     }
-    arena_free(a);
-    db_close(&db);
+    op_close(&o);
     return rc;
 }
 
@@ -283,41 +305,35 @@ static int cmd_dispute_resolve(int argc, char **argv)
     const char *percent = split ? argv[5] : NULL;
     int ni = split ? 6 : 5;
     const char *notes = argc > ni ? argv[ni] : NULL;
-    struct db db = {0};
-    if (db_connect(&db, cfg.database_url) < 0)
+    struct op o;
+    if (!op_open(&o))
         return 1;
-    arena *a = arena_new(64 * 1024);
-    struct gctx g = {.a = a, .db = &db};
     const char *json = NULL;
     int rc = 0;
-    enum result res = disputes_resolve(&g, argv[3], outcome, percent, notes, &json);
+    enum result res = disputes_resolve(&o.g, argv[3], outcome, percent, notes, &json);
     if (res) {
-        fprintf(stderr, "gigctl: dispute resolve: %s\n", g.err ? g.err : "failed");
+        fprintf(stderr, "gigctl: dispute resolve: %s\n", o.g.err ? o.g.err : "failed");
         rc = res == R_NOTFOUND || res == R_INVALID ? 2 : 1;
     } else {
         printf("%s\n", json);
     }
-    realtime_publish_notifications(&g, g.events);
-    arena_free(a);
-    db_close(&db);
+    realtime_publish_notifications(&o.g, o.g.events);
+    op_close(&o);
     return rc;
 }
 
 /* trust: the only way a role is set (no HTTP route writes one); audited as the operator. */
 static int cmd_user_role(const char *email, const char *role)
 {
-    struct db db = {0};
-    if (db_connect(&db, cfg.database_url) < 0)
+    struct op o;
+    if (!op_open(&o))
         return 1;
-    arena *a = arena_new(16 * 1024);
-    struct gctx g = {.a = a, .db = &db};
-    enum result res = moderation_set_role(&g, email, role);
+    enum result res = moderation_set_role(&o.g, email, role);
     if (res)
-        fprintf(stderr, "gigctl: user role: %s\n", g.err ? g.err : "failed");
+        fprintf(stderr, "gigctl: user role: %s\n", o.g.err ? o.g.err : "failed");
     else
         printf("%s is now %s\n", email, role);
-    arena_free(a);
-    db_close(&db);
+    op_close(&o);
     return res == R_SUCCESS ? 0 : res == R_NOTFOUND || res == R_INVALID ? 2 : 1;
 }
 
@@ -336,16 +352,14 @@ static int cmd_money_report(int argc, char **argv)
         else
             return usage();
     }
-    struct db db = {0};
-    if (db_connect(&db, cfg.database_url) < 0)
+    struct op o;
+    if (!op_open(&o))
         return 2;
-    arena *a = arena_new(64 * 1024);
-    struct gctx g = {.a = a, .db = &db};
     const char *json = NULL;
     long long unbalanced = 0;
     int rc = 0;
-    if (payouts_money_report(&g, from, to, &json, &unbalanced)) {
-        fprintf(stderr, "gigctl: money report: %s\n", g.err ? g.err : "failed");
+    if (payouts_money_report(&o.g, from, to, &json, &unbalanced)) {
+        fprintf(stderr, "gigctl: money report: %s\n", o.g.err ? o.g.err : "failed");
         rc = 2;
     } else {
         printf("%s\n", json);
@@ -354,8 +368,7 @@ static int cmd_money_report(int argc, char **argv)
             rc = 1;
         }
     }
-    arena_free(a);
-    db_close(&db);
+    op_close(&o);
     return rc;
 }
 
