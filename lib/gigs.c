@@ -141,17 +141,18 @@ static const struct gig_col {
 };
 enum { C_ID, C_POSTER_ID, C_ORG_ID, C_CATEGORY_ID, C_TAIL, C_PROFILE = C_TAIL + (int)ARRAY_SIZE(gig_tail_cols),
        C_ORG = C_PROFILE + (int)ARRAY_SIZE(profile_cols), C_MANAGER = C_ORG + (int)ARRAY_SIZE(org_cols) };
+_Static_assert(C_MANAGER == GIGS_RENDER_NCOLS, "gigs.h's GIGS_RENDER_NCOLS is the number of rendered columns");
 
-static void render_cols(struct jout *j, PGresult *r, int col, const struct gig_col *c, size_t n)
+static void render_cols(struct jout *j, PGresult *r, int row, int col, const struct gig_col *c, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         jout_key(j, c[i].key);
-        jout_value(j, c[i].t, db_val(r, 0, col + (int)i));
+        jout_value(j, c[i].t, db_val(r, row, col + (int)i));
     }
 }
 
 /* An embedded object (poster, organization), or null when `present` is false. */
-static void render_embed(struct jout *j, const char *key, bool present, PGresult *r, int col,
+static void render_embed(struct jout *j, const char *key, bool present, PGresult *r, int row, int col,
                          const struct gig_col *c, size_t n)
 {
     jout_key(j, key);
@@ -160,32 +161,52 @@ static void render_embed(struct jout *j, const char *key, bool present, PGresult
         return;
     }
     jout_obj(j);
-    render_cols(j, r, col, c, n);
+    render_cols(j, r, row, col, c, n);
     jout_obj_end(j);
 }
 
 /* An organization's job shows the organization instead of the member who posted it. */
-static const char *render_gig(struct gctx *g, PGresult *r)
+const char *gigs_render(struct gctx *g, PGresult *r, int row)
 {
     struct buf b;
     struct jout j;
     buf_init(&b, g->a, 2048);
     jout_init(&j, &b);
-    bool org = db_val(r, 0, C_ORG_ID) != NULL;
+    bool org = db_val(r, row, C_ORG_ID) != NULL;
     jout_obj(&j);
     jout_key(&j, "id");
-    jout_value(&j, JT_STR, db_val(r, 0, C_ID));
+    jout_value(&j, JT_STR, db_val(r, row, C_ID));
     jout_key(&j, "poster_id");
-    jout_value(&j, JT_STR, org ? NULL : db_val(r, 0, C_POSTER_ID));
-    render_embed(&j, "poster", !org && db_val(r, 0, C_PROFILE), r, C_PROFILE, profile_cols, ARRAY_SIZE(profile_cols));
+    jout_value(&j, JT_STR, org ? NULL : db_val(r, row, C_POSTER_ID));
+    render_embed(&j, "poster", !org && db_val(r, row, C_PROFILE), r, row, C_PROFILE, profile_cols,
+                 ARRAY_SIZE(profile_cols));
     jout_key(&j, "organization_id");
-    jout_value(&j, JT_STR, db_val(r, 0, C_ORG_ID));
+    jout_value(&j, JT_STR, db_val(r, row, C_ORG_ID));
     jout_key(&j, "category_id");
-    jout_value(&j, JT_STR, db_val(r, 0, C_CATEGORY_ID));
-    render_embed(&j, "organization", org && db_val(r, 0, C_ORG), r, C_ORG, org_cols, ARRAY_SIZE(org_cols));
-    render_cols(&j, r, C_TAIL, gig_tail_cols, ARRAY_SIZE(gig_tail_cols));
+    jout_value(&j, JT_STR, db_val(r, row, C_CATEGORY_ID));
+    render_embed(&j, "organization", org && db_val(r, row, C_ORG), r, row, C_ORG, org_cols, ARRAY_SIZE(org_cols));
+    render_cols(&j, r, row, C_TAIL, gig_tail_cols, ARRAY_SIZE(gig_tail_cols));
     jout_obj_end(&j);
     return jout_ok(&j) ? b.p : NULL;
+}
+
+/* The select list of gigs_render's columns, made from the tables above so that other
+ * statements (the search page) select them in the order they are read: the gig as g,
+ * its poster as p, its organization as o. Built once per process. */
+const char *gigs_render_columns(void)
+{
+    static char cols[2048];
+    if (cols[0])
+        return cols;
+    struct { const char *alias; const struct gig_col *c; size_t n; } parts[] = {
+        {"g", gig_tail_cols, ARRAY_SIZE(gig_tail_cols)}, {"p", profile_cols, ARRAY_SIZE(profile_cols)},
+        {"o", org_cols, ARRAY_SIZE(org_cols)},
+    };
+    size_t n = (size_t)snprintf(cols, sizeof cols, "g.id, g.poster_id, g.organization_id, g.category_id");
+    for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+        for (size_t k = 0; k < parts[i].n && n < sizeof cols; k++)
+            n += (size_t)snprintf(cols + n, sizeof cols - n, ", %s.%s", parts[i].alias, parts[i].c[k].key);
+    return cols;
 }
 
 /* A read only reads: the view is noted for the worker's next batched flush
@@ -200,9 +221,9 @@ enum result gigs_get(struct gctx *g, const char *id, const char *viewer, const c
         return rc;
     if (PQntuples(r) != 1 || PQnfields(r) != C_MANAGER + 1)
         return PQntuples(r) ? gctx_fail(g, R_ERR, "gig row shape") : gctx_fail(g, R_NOTFOUND, "Gig not found");
-    *json = render_gig(g, r);
+    *json = gigs_render(g, r, 0);
     if (!*json) {
-        log_error("gig %s: a column is not in the shape render_gig expects", id);
+        log_error("gig %s: a column is not in the shape gigs_render expects", id);
         return gctx_fail(g, R_ERR, "gig render");
     }
     if (!db_bool(r, 0, C_MANAGER) && gigs_views_note(id, viewer))

@@ -6,6 +6,7 @@
 #define GIGD_GIGS_H
 #include <stdbool.h>
 #include <cjson/cJSON.h>
+#include <libpq-fe.h>
 #include "gctx.h"
 
 /* Raw query-string values of GET /api/gigs (NULL = absent). */
@@ -47,6 +48,14 @@ enum result gigs_save(struct gctx *g, const char *id, bool save);
 enum result gigs_saved(struct gctx *g, const char *page, const char *limit, const char **json);
 /* {posts_used, posts_limit, can_post} */
 enum result gigs_usage(struct gctx *g, const char **json);
+
+/* A Gig rendered in the worker (json_out.c) from GIGS_RENDER_NCOLS columns of row `row`
+ * of r, selected as gigs_render_columns() lists them (gig g, poster p, organization o);
+ * the GET by id and the search page share it. NULL (and the caller answers 500) when a
+ * column is not in the expected shape. */
+#define GIGS_RENDER_NCOLS 45
+const char *gigs_render(struct gctx *g, PGresult *r, int row);
+const char *gigs_render_columns(void);
 
 /* The accepted location_type values, NULL-terminated (GigInput and the search filter). */
 extern const char *const gigs_location_types[];
