@@ -11,6 +11,7 @@
 #include "validate.h"
 #include "util.h"
 #include "buf.h"
+#include "log.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,35 +142,30 @@ static struct stmt *page_stmt(unsigned key)
                      " AND (g.created_at, g.id) < ('epoch'::timestamptz + $%d::bigint * interval '1 microsecond',"
                      " $%d::uuid)", next, next + 1);
     }
-    /* The walk orders by the table's columns (so the partial sort indexes of sql/009
-     * match), the few-matches form by the materialized row's fields. */
-    bool few = key & V_FEW;
-    const char *order = budget ? (few ? "coalesce((g).budget_max, -1) DESC, (g).created_at DESC, (g).id DESC"
-                                      : "coalesce(g.budget_max, -1) DESC, g.created_at DESC, g.id DESC")
-                               : (few ? "(g).created_at DESC, (g).id DESC" : "g.created_at DESC, g.id DESC");
-    const char *pos = budget ? "coalesce((x.g).budget_max, -1) || '.' || " : "";
-    /* Few matches: a materialized set (found through the GIN/btree indexes, at most
-     * COUNT_CAP rows) sorted for the page, so a rare word never walks the sort index
+    /* Few matches: a materialized set of keys (found through the GIN/btree indexes, at
+     * most COUNT_CAP rows) sorted for the page, so a rare word never walks the sort index
      * over the whole table. Many: the planner walks the sort's index until the page is
-     * full, taking only ids there and the page's rows by primary key after, so a walk
-     * whose filters the covering indexes of sql/024 hold (skills, tools, category,
-     * location, budget, date) reads no heap row it skips (docs/search-plans.md). */
+     * full, taking only ids there, so a walk whose filters the covering indexes of sql/024
+     * hold (skills, tools, category, location, budget, date) reads no heap row it skips
+     * (docs/search-plans.md). Either way the page's rows are then joined by primary key
+     * and their columns rendered in the worker (gigs_render: json_build_object cost
+     * PostgreSQL more than the fetch). */
+    const char *order = budget ? "coalesce(g.budget_max, -1) DESC, g.created_at DESC, g.id DESC"
+                               : "g.created_at DESC, g.id DESC";
     char src[2400];
-    if (few)
+    if (key & V_FEW)
         snprintf(src, sizeof src,
-                 "WITH m AS MATERIALIZED (SELECT g FROM gigs g WHERE %s)"
-                 " SELECT g FROM m ORDER BY %s LIMIT $1::int OFFSET $2::int", where, order);
+                 "WITH m AS MATERIALIZED (SELECT g.id, g.created_at, g.budget_max FROM gigs g WHERE %s)"
+                 " SELECT g.id FROM m g ORDER BY %s LIMIT $1::int OFFSET $2::int", where, order);
     else
-        snprintf(src, sizeof src,
-                 "SELECT g FROM (SELECT g.id FROM gigs g WHERE %s ORDER BY %s LIMIT $1::int OFFSET $2::int) k"
-                 " JOIN gigs g ON g.id = k.id ORDER BY %s", where, order, order);
+        snprintf(src, sizeof src, "SELECT g.id FROM gigs g WHERE %s ORDER BY %s LIMIT $1::int OFFSET $2::int",
+                 where, order);
     char *sql = NULL;
     int rc = asprintf(&sql,
-                      "SELECT gig_json(x.g, p), %s((extract(epoch FROM (x.g).created_at) * 1000000)::bigint)"
-                      " || '.' || (x.g).id"
-                      " FROM (SELECT y.g, row_number() OVER () AS rn FROM (%s) y) x"
-                      " JOIN profiles p ON p.id = (x.g).poster_id ORDER BY x.rn",
-                      pos, src);
+                      "SELECT %s, %s((extract(epoch FROM g.created_at) * 1000000)::bigint) || '.' || g.id"
+                      " FROM (%s) k JOIN gigs g ON g.id = k.id JOIN profiles p ON p.id = g.poster_id"
+                      " LEFT JOIN organizations o ON o.id = g.organization_id ORDER BY %s",
+                      gigs_render_columns(), budget ? "coalesce(g.budget_max, -1) || '.' || " : "", src, order);
     return stmt_set(s, rc < 0 ? NULL : sql, "page", key);
 }
 
@@ -413,6 +409,8 @@ static bool few_matches(const struct search *q, long long matches, long long act
 /* The list envelope (lib/market.h's shape) with total_is_estimate and next_cursor. */
 static const char *envelope(struct gctx *g, const struct search *q, PGresult *r, long long total, bool estimate)
 {
+    if (PQnfields(r) != GIGS_RENDER_NCOLS + 1)
+        return NULL;
     int rows = PQntuples(r);
     bool more = rows > q->pg.limit;
     if (more)
@@ -421,9 +419,12 @@ static const char *envelope(struct gctx *g, const struct search *q, PGresult *r,
     buf_init(&b, g->a, 4096);
     buf_puts(&b, "{\"data\":[");
     for (int i = 0; i < rows; i++) {
+        const char *gig = gigs_render(g, r, i);
+        if (!gig)
+            return NULL;
         if (i)
             buf_putc(&b, ',');
-        buf_puts(&b, db_val(r, i, 0));
+        buf_puts(&b, gig);
     }
     buf_printf(&b, "],\"total\":%lld,\"page\":", total);
     if (q->has_cursor)
@@ -433,7 +434,7 @@ static const char *envelope(struct gctx *g, const struct search *q, PGresult *r,
     buf_printf(&b, ",\"limit\":%ld,\"hasMore\":%s,\"total_is_estimate\":%s,\"next_cursor\":", q->pg.limit,
                more ? "true" : "false", estimate ? "true" : "false");
     if (more)
-        buf_json_str(&b, db_val(r, rows - 1, 1));
+        buf_json_str(&b, db_val(r, rows - 1, GIGS_RENDER_NCOLS));
     else
         buf_puts(&b, "null");
     buf_putc(&b, '}');
@@ -474,6 +475,10 @@ static enum result search_run(struct gctx *g, const struct search *q, const char
         return rc;
     bool estimate = FILTERS(q->mask) && matches > COUNT_CAP;
     *json = envelope(g, q, pr, estimate ? COUNT_CAP : matches, estimate);
+    if (!*json) {
+        log_error("gig search: a column is not in the shape gigs_render expects");
+        return gctx_fail(g, R_ERR, "gig render");
+    }
     return R_SUCCESS;
 }
 

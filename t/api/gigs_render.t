@@ -1,5 +1,5 @@
-# GET /api/gigs/:id renders in the worker (lib/json_out.c, gigs.c render_gig) what
-# gig_json() renders in PostgreSQL: for gigs with and without an organization, nulls,
+# GET /api/gigs/:id and the pages of GET /api/gigs (search) render in the worker
+# (lib/json_out.c, gigs.c gigs_render) what gig_json() renders in PostgreSQL: for gigs with and without an organization, nulls,
 # unicode, quotes, control characters, odd arrays and amounts, the two outputs are the
 # same bytes once whitespace outside strings is removed (same keys in the same order,
 # same types, same number and time formats).
@@ -117,6 +117,70 @@ subtest 'organization jobs' => sub {
     same($owner, $d->{data}{id}, 'draft job seen by another member');
     psql("UPDATE organizations SET website = NULL, logo_url = NULL WHERE id = '$org->{id}'");
     same(undef, $job->{id}, 'organization with nulls, anonymous');
+};
+
+# The items of a squeezed JSON array, as text (a scanner of brackets outside strings).
+sub items {
+    my ($t) = @_;
+    $t =~ s/^\[// and $t =~ s/\]$// or die "not an array: $t";
+    my ($depth, $cur, @out) = (0, '');
+    while ($t =~ /\G(?:("(?:[^"\\]|\\.)*")|([\[{])|([\]}])|(,)|([^"\[\]{},]+))/gcs) {
+        if (defined $4 && $depth == 0) { push @out, $cur; $cur = ''; next }
+        $depth++ if defined $2;
+        $depth-- if defined $3;
+        $cur .= $1 // $2 // $3 // $4 // $5;
+    }
+    push @out, $cur if length $cur;
+    return @out;
+}
+
+# Each gig of a search page as the worker wrote it against gig_json's bytes for the same
+# row, read before and after the page (a batched view flush may land in between).
+sub same_page {
+    my ($user, $query, $name, $min) = @_;
+    my ($s, $res) = api_raw(GET => "/api/gigs?$query", $user ? (token => $user->{token}) : ());
+    is $s, 200, "$name: GET /api/gigs?$query";
+    my $body = squeeze($res->{content});
+    $body =~ /^\{"success":true,"data":\{"data":(\[.*\]),"total":/ or die "unexpected page: $body";
+    my @got = items($1);
+    cmp_ok scalar @got, '>=', $min, "$name: at least $min gigs";
+    my @ids;
+    for my $item (@got) {
+        $item =~ /^\{"id":"([0-9a-f-]{36})"/ or die "no id first: $item";
+        my ($id, $sql) = ($1, sql_json($1));
+        $sql = sql_json($id) if $item ne $sql; # a flush between the page and the first read
+        is $item, $sql, "$name: gig $id, same bytes as gig_json";
+        push @ids, $id;
+    }
+    return @ids;
+}
+
+subtest 'search pages' => sub {
+    my $word = 'zqrender' . int(rand(1e9));
+    my $owner = new_user();
+    my $org = new_org($owner, description => "Searched \"org\" — ünicode");
+    my ($s, $d) = api(POST => "/api/organizations/$org->{id}/jobs", token => $owner->{token},
+                      json => gig_input(title => "Org job $word", budget_max => 999));
+    is $s, 201, 'organization job';
+    my $plain = new_gig($poster, title => "Plain $word", budget_min => undef, budget_max => undef);
+    my $odd = new_gig($poster, title => "Odd $word");
+    psql("UPDATE gigs SET title = E'Odd $word \\x01 \"q\" \\\\ 日本語', skills_required = ARRAY['x', NULL, ''],"
+         . " description = E'a\\nb\\tc', updated_at = '2026-01-02 03:04:05.5+00' WHERE id = '$odd->{id}'");
+    my @ids = same_page(undef, "search=$word", 'a rare word (few-matches form), anonymous', 3);
+    is scalar @ids, 3, 'the three gigs';
+    same_page($poster, "search=$word&sort=budget", 'budget sort, signed in', 3);
+    same_page(undef, "search=$word&limit=1&page=2", 'second page of one', 1);
+    same_page(undef, 'limit=50', 'unfiltered (walk form)', 3);
+    same_page($owner, 'sort=budget&limit=50', 'unfiltered budget sort, signed in', 3);
+
+    ($s, $d) = api(GET => "/api/gigs?search=$word&limit=2");
+    is $s, 200, 'first page of two';
+    ok $d->{data}{hasMore}, 'hasMore';
+    my $cursor = $d->{data}{next_cursor};
+    ok $cursor, 'next_cursor';
+    ($s, $d) = api(GET => "/api/gigs?search=$word&limit=2&cursor=$cursor");
+    is $s, 200, 'the page after the cursor';
+    is_deeply [map { $_->{id} } @{$d->{data}{data}}], [$ids[2]], 'continues after the cursor';
 };
 
 subtest 'not found' => sub {
