@@ -95,8 +95,26 @@ static struct stmt *stmt_set(struct stmt *s, char *sql, const char *kind, unsign
     return s;
 }
 
+/* The capped count walks the newest index in order, stopping at the cap, unless the
+ * text and an array filter are both present (docs/search-plans.md, measured on a
+ * time-ordered heap). Without the text every filter is in the covering index
+ * gigs_shown_newest_idx (sql/024): an index-only walk over hot entries (skills=rust
+ * 12.9 -> 6.6 ms) instead of a sequential scan with a LIMIT that reads cold heap pages
+ * from the table's start. With the text alone, or with btree filters, the walk checks
+ * the text on the newest heap rows (dashboard 11.9 -> 2.8 ms) where the GIN bitmap would
+ * decode the word's whole posting list first. Text and skills or tools: the multicolumn
+ * GIN intersects their posting lists and prunes more than a walk (dashboard + rust 12.5
+ * vs 26 ms walked). A rare filter still plans as its bitmap or btree and sorts its few
+ * rows. */
+static bool count_walks(unsigned mask)
+{
+    return !((mask & (1u << SF_SEARCH)) && (mask & ((1u << SF_SKILLS) | (1u << SF_TOOLS))));
+}
+
 /* The capped count of the filters in mask ($1...). Unfiltered: the exact total from the
- * per-status counters (sql/002). Either way column 1 is the active total. */
+ * per-status counters (sql/002). Either way column 1 is the active total. The walking
+ * form also returns the key (columns 2, 3: microseconds, id) of the last row it
+ * counted, the oldest, where a deep newest-first page resumes (search_run). */
 static struct stmt *count_stmt(unsigned mask)
 {
     struct stmt *s = &count_stmts[mask];
@@ -111,19 +129,21 @@ static struct stmt *count_stmt(unsigned mask)
     const char *blocked = "(SELECT count(*) FROM gigs g WHERE g.status = 'active' AND g.hidden_at IS NULL"
                           " AND g.poster_id IN (SELECT blocked_id FROM blocks WHERE blocker_id = $1"
                           " UNION SELECT blocker_id FROM blocks WHERE blocked_id = $1))";
-    /* Without the text, every filter is in the covering index gigs_shown_newest_idx
-     * (sql/024): ordered by it, a broad filter's capped count is an index-only walk that
-     * stops at the cap on the hot newest entries (skills=rust 10.7 -> ~4 ms) instead of a
-     * sequential scan with a LIMIT that reads cold heap pages from the table's start;
-     * a rare one still plans as its bitmap or btree and sorts its few rows. The text
-     * needs the heap either way, and there the GIN bitmap or the scan is cheaper than a
-     * walk the planner may misjudge (docs/search-plans.md). */
-    const char *order = mask & (1u << SF_SEARCH) ? "" : " ORDER BY g.created_at DESC, g.id DESC";
     char *sql = NULL;
-    int rc = FILTERS(mask) ? asprintf(&sql, "SELECT (SELECT count(*) FROM (SELECT FROM gigs g WHERE %s%s LIMIT %d) c), %s",
-                                      where, order, COUNT_CAP + 1, active)
-             : mask        ? asprintf(&sql, "SELECT %s - %s, %s", active, blocked, active)
-                           : asprintf(&sql, "SELECT %s, %s", active, active);
+    int rc;
+    if (!FILTERS(mask))
+        rc = mask ? asprintf(&sql, "SELECT %s - %s, %s", active, blocked, active)
+                  : asprintf(&sql, "SELECT %s, %s", active, active);
+    else if (!count_walks(mask))
+        rc = asprintf(&sql, "SELECT (SELECT count(*) FROM (SELECT FROM gigs g WHERE %s LIMIT %d) c), %s", where,
+                      COUNT_CAP + 1, active);
+    else
+        rc = asprintf(&sql,
+                      "SELECT c.n, %s, c.usec, c.id FROM (SELECT count(*) AS n,"
+                      " (extract(epoch FROM min(k.created_at)) * 1000000)::bigint AS usec,"
+                      " (array_agg(k.id ORDER BY k.created_at, k.id))[1] AS id FROM (SELECT g.created_at, g.id"
+                      " FROM gigs g WHERE %s ORDER BY g.created_at DESC, g.id DESC LIMIT %d) k) c",
+                      active, where, COUNT_CAP + 1);
     return stmt_set(s, rc < 0 ? NULL : sql, "count", mask);
 }
 
@@ -449,6 +469,23 @@ static const char *envelope(struct gctx *g, const struct search *q, PGresult *r,
     return b.p;
 }
 
+/* Where the page statement starts: q's own page, or, for a newest-first page past the
+ * cap of a walking count, a cursor after the last row the count walked with the offset
+ * less the rows counted, instead of walking those rows again (page 100 of a common word
+ * walked ~16k rows; now the count's ~8k and ~8k more). */
+static struct search resume_point(struct gctx *g, const struct search *q, PGresult *count, long long matches)
+{
+    struct search at = *q;
+    long offset = (q->pg.page - 1) * q->pg.limit;
+    if (q->has_cursor || q->by_budget || matches <= COUNT_CAP || offset <= COUNT_CAP || !count_walks(q->mask) ||
+        PQnfields(count) != 4 || !db_val(count, 0, 2) || !db_val(count, 0, 3))
+        return at;
+    at.has_cursor = true;
+    at.after = (struct keyset){.usec = db_val(count, 0, 2), .id = db_val(count, 0, 3)};
+    at.pg.offset_s = arena_sprintf(g->a, "%ld", offset - (COUNT_CAP + 1));
+    return at;
+}
+
 /* Runs the capped count, then the page statement it chooses: limit + 1, offset, each
  * present filter's value, the cursor's key. */
 static enum result search_run(struct gctx *g, const struct search *q, const char **json)
@@ -464,20 +501,21 @@ static enum result search_run(struct gctx *g, const struct search *q, const char
     if ((rc = db_run(g, cs, &cr, filter_params(q, params, 0), params)))
         return rc;
     long long matches = db_ll(cr, 0, 0), active = db_ll(cr, 0, 1);
-    unsigned key = q->mask | (q->by_budget ? V_BUDGET : 0) | (q->has_cursor ? V_CURSOR : 0) |
+    struct search at = resume_point(g, q, cr, matches);
+    unsigned key = q->mask | (q->by_budget ? V_BUDGET : 0) | (at.has_cursor ? V_CURSOR : 0) |
                    (few_matches(q, matches, active) ? V_FEW : 0);
     struct stmt *ps = page_stmt(key);
     if (!ps)
         return gctx_fail(g, R_ERR, "Internal error");
     int n = 0;
     params[n++] = arena_sprintf(g->a, "%ld", q->pg.limit + 1);
-    params[n++] = q->pg.offset_s;
+    params[n++] = at.pg.offset_s;
     n = filter_params(q, params, n);
-    if (q->has_cursor) {
+    if (at.has_cursor) {
         if (q->by_budget)
-            params[n++] = q->after.budget;
-        params[n++] = q->after.usec;
-        params[n++] = q->after.id;
+            params[n++] = at.after.budget;
+        params[n++] = at.after.usec;
+        params[n++] = at.after.id;
     }
     if ((rc = db_run(g, ps, &pr, n, params)))
         return rc;

@@ -149,6 +149,44 @@ for my $bad ('x', '1.2', "1.2.3.$g{react}{id}", "abc.$g{react}{id}", "1.not-a-uu
     is $s, 400, "cursor=$bad → 400";
 }
 
+# Pages past the count cap: a newest-first page deeper than the 1,001 rows the capped
+# count walked starts after the last of them (lib/gigs_search.c resume_point). 1,150
+# gigs of one word and one skill, three to a created_at (the id breaks the ties, also
+# across the count's last row), long ago so that no other list sees them first.
+{
+    my $deep = 'zqdeep' . int(rand(1e9));
+    my $u = new_user();
+    psql("INSERT INTO gigs (poster_id, title, description, category, skills_required, budget_type, location_type,"
+         . " status, created_at) SELECT '$u->{id}', 'Deep $deep ' || i, 'Paging past the cap', 'deep', ARRAY['$deep'],"
+         . " 'fixed', 'remote', 'active', timestamptz '2020-01-01' + (i / 3) * interval '1 minute'"
+         . " FROM generate_series(1, 1150) i");
+    my $blocker = new_user();
+    my ($hidden) = psql_row("SELECT id FROM gigs WHERE title = 'Deep $deep 1100'");
+    psql("UPDATE gigs SET hidden_at = now(), hidden_cause = 'takedown' WHERE id = '$hidden'"); # trust: taken down, neither listed nor counted
+    my $expect = sub {
+        my ($offset, $limit) = @_;
+        my @ids = psql("SELECT id FROM gigs WHERE '$deep' = ANY (skills_required) AND hidden_at IS NULL"
+                            . " ORDER BY created_at DESC, id DESC OFFSET $offset LIMIT $limit");
+        return [map { $_->[0] } @ids];
+    };
+    for my $q ("search=$deep", "skills=$deep", "category=deep&search=$deep") {
+        for my $case ([11, 100], [12, 100], [15, 70], [1002, 1], [1003, 1], [1149, 1]) {
+            my ($page, $limit) = @$case;
+            my $offset = ($page - 1) * $limit;
+            for my $who (undef, $blocker) {
+                ($s, $d) = api(GET => "/api/gigs?$q&page=$page&limit=$limit", $who ? (token => $who->{token}) : ());
+                is $s, 200, "$q page $page × $limit" . ($who ? ' signed in' : '');
+                is_deeply [map { $_->{id} } @{ $d->{data}{data} }], $expect->($offset, $limit),
+                    "$q page $page × $limit: the rows of that offset, in order" . ($who ? ' (signed in)' : '');
+                is $d->{data}{total}, 1000, "$q: total is the cap";
+                is $d->{data}{page}, $page, "$q: page $page";
+                is $d->{data}{hasMore}, ($offset + $limit < 1149 ? JSON::PP::true : JSON::PP::false), "$q: hasMore";
+            }
+        }
+    }
+    psql("DELETE FROM gigs WHERE '$deep' = ANY (skills_required)");
+}
+
 # invalid parameters name themselves
 for my $case (
     ['limit=0', 'limit'], ['limit=101', 'limit'], ['limit=abc', 'limit'], ['limit=-1', 'limit'], ['limit=1.5', 'limit'],
