@@ -63,7 +63,7 @@ struct search {
  * all; many: walk the sort's index) × cursor. */
 enum { V_BUDGET = 1u << SF_N, V_FEW = 1u << (SF_N + 1), V_CURSOR = 1u << (SF_N + 2), V_N = 1u << (SF_N + 3) };
 static struct stmt page_stmts[V_N];
-static struct stmt count_stmts[1u << SF_N];
+static struct stmt count_stmts[2][1u << SF_N];
 
 /* "g.status = 'active' AND cond AND cond ..." of the filters in mask, their parameters
  * numbered from first; returns the next free parameter number. */
@@ -112,12 +112,14 @@ static bool count_walks(unsigned mask)
 }
 
 /* The capped count of the filters in mask ($1...). Unfiltered: the exact total from the
- * per-status counters (sql/002). Either way column 1 is the active total. The walking
- * form also returns the key (columns 2, 3: microseconds, id) of the last row it
- * counted, the oldest, where a deep newest-first page resumes (search_run). */
-static struct stmt *count_stmt(unsigned mask)
+ * per-status counters (sql/002). Either way column 1 is the active total. With `last`
+ * the walking form also returns the key (columns 2, 3: microseconds, id) of the last
+ * row it counted, the oldest, where a deep newest-first page resumes (resume_point);
+ * only deep pages ask for it (sorting the counted ids costs ~0.5 ms). */
+static struct stmt *count_stmt(unsigned mask, bool last)
 {
-    struct stmt *s = &count_stmts[mask];
+    last = last && FILTERS(mask) && count_walks(mask);
+    struct stmt *s = &count_stmts[last][mask];
     if (s->sql)
         return s;
     char where[1024];
@@ -134,9 +136,9 @@ static struct stmt *count_stmt(unsigned mask)
     if (!FILTERS(mask))
         rc = mask ? asprintf(&sql, "SELECT %s - %s, %s", active, blocked, active)
                   : asprintf(&sql, "SELECT %s, %s", active, active);
-    else if (!count_walks(mask))
-        rc = asprintf(&sql, "SELECT (SELECT count(*) FROM (SELECT FROM gigs g WHERE %s LIMIT %d) c), %s", where,
-                      COUNT_CAP + 1, active);
+    else if (!last)
+        rc = asprintf(&sql, "SELECT (SELECT count(*) FROM (SELECT FROM gigs g WHERE %s%s LIMIT %d) c), %s", where,
+                      count_walks(mask) ? " ORDER BY g.created_at DESC, g.id DESC" : "", COUNT_CAP + 1, active);
     else
         rc = asprintf(&sql,
                       "SELECT c.n, %s, c.usec, c.id FROM (SELECT count(*) AS n,"
@@ -144,7 +146,7 @@ static struct stmt *count_stmt(unsigned mask)
                       " (array_agg(k.id ORDER BY k.created_at, k.id))[1] AS id FROM (SELECT g.created_at, g.id"
                       " FROM gigs g WHERE %s ORDER BY g.created_at DESC, g.id DESC LIMIT %d) k) c",
                       active, where, COUNT_CAP + 1);
-    return stmt_set(s, rc < 0 ? NULL : sql, "count", mask);
+    return stmt_set(s, rc < 0 ? NULL : sql, last ? "count_last" : "count", mask);
 }
 
 /* The page: $1 rows (limit + 1, to learn hasMore), $2 offset, the filters from $3, then
@@ -469,20 +471,25 @@ static const char *envelope(struct gctx *g, const struct search *q, PGresult *r,
     return b.p;
 }
 
-/* Where the page statement starts: q's own page, or, for a newest-first page past the
- * cap of a walking count, a cursor after the last row the count walked with the offset
- * less the rows counted, instead of walking those rows again (page 100 of a common word
- * walked ~16k rows; now the count's ~8k and ~8k more). */
+/* A newest-first page past the count's cap (by offset, not cursor). */
+static bool deep_newest(const struct search *q)
+{
+    return !q->has_cursor && !q->by_budget && (q->pg.page - 1) * q->pg.limit > COUNT_CAP;
+}
+
+/* Where the page statement starts: q's own page, or, for a deep newest-first page of a
+ * walking count past its cap, a cursor after the last row the count walked with the
+ * offset less the rows counted, instead of walking those rows again (page 100 of a
+ * common word walked ~16k rows; now the count's ~8k and ~8k more). */
 static struct search resume_point(struct gctx *g, const struct search *q, PGresult *count, long long matches)
 {
     struct search at = *q;
-    long offset = (q->pg.page - 1) * q->pg.limit;
-    if (q->has_cursor || q->by_budget || matches <= COUNT_CAP || offset <= COUNT_CAP || !count_walks(q->mask) ||
-        PQnfields(count) != 4 || !db_val(count, 0, 2) || !db_val(count, 0, 3))
-        return at;
+    if (!deep_newest(q) || matches <= COUNT_CAP || PQnfields(count) != 4 || !db_val(count, 0, 2) ||
+        !db_val(count, 0, 3))
+        return at; /* not deep, or not a walking count (which returns no key) */
     at.has_cursor = true;
     at.after = (struct keyset){.usec = db_val(count, 0, 2), .id = db_val(count, 0, 3)};
-    at.pg.offset_s = arena_sprintf(g->a, "%ld", offset - (COUNT_CAP + 1));
+    at.pg.offset_s = arena_sprintf(g->a, "%ld", (q->pg.page - 1) * q->pg.limit - (COUNT_CAP + 1));
     return at;
 }
 
@@ -494,7 +501,7 @@ static enum result search_run(struct gctx *g, const struct search *q, const char
     if (rc)
         return rc;
     const char *params[2 + SF_N + 3];
-    struct stmt *cs = count_stmt(q->mask);
+    struct stmt *cs = count_stmt(q->mask, deep_newest(q));
     if (!cs)
         return gctx_fail(g, R_ERR, "Internal error");
     PGresult *cr, *pr;
