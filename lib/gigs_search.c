@@ -127,16 +127,16 @@ static struct stmt *count_stmt(unsigned mask, bool last)
     /* trust: hidden active gigs are few (a partial index finds them) and not shown */
     const char *active = "((SELECT coalesce(sum(n), 0) FROM gig_counts WHERE status = 'active')"
                          " - (SELECT count(*) FROM gigs WHERE hidden_at IS NOT NULL AND status = 'active'))";
-    /* ... nor are the shown gigs of the viewer's blocked pairs: their posters' gigs, by index */
-    const char *blocked = "(SELECT count(*) FROM gigs g WHERE g.status = 'active' AND g.hidden_at IS NULL"
-                          " AND g.poster_id IN (SELECT blocked_id FROM blocks WHERE blocker_id = $1"
-                          " UNION SELECT blocker_id FROM blocks WHERE blocked_id = $1))";
     char *sql = NULL;
     int rc;
-    if (!FILTERS(mask))
+    if (!FILTERS(mask)) {
+        /* ... nor are the shown gigs of the viewer's blocked pairs: their posters' gigs, by index */
+        const char *blocked = "(SELECT count(*) FROM gigs g WHERE g.status = 'active' AND g.hidden_at IS NULL"
+                              " AND g.poster_id IN (SELECT blocked_id FROM blocks WHERE blocker_id = $1"
+                              " UNION SELECT blocker_id FROM blocks WHERE blocked_id = $1))";
         rc = mask ? asprintf(&sql, "SELECT %s - %s, %s", active, blocked, active)
                   : asprintf(&sql, "SELECT %s, %s", active, active);
-    else if (!last)
+    } else if (!last)
         rc = asprintf(&sql, "SELECT (SELECT count(*) FROM (SELECT FROM gigs g WHERE %s%s LIMIT %d) c), %s", where,
                       count_walks(mask) ? " ORDER BY g.created_at DESC, g.id DESC" : "", COUNT_CAP + 1, active);
     else
