@@ -1,7 +1,8 @@
-/* applications.c — applications and their statuses. applications_count counts the
- * gig's applications that are not withdrawn; it changes only under the gig's row lock
- * (UPDATE ... SET applications_count = applications_count ± 1) in the transaction that
- * inserts or withdraws, so concurrent applicants cannot lose an increment. */
+/* applications.c — applications and their statuses. applications_count (gig_stats,
+ * sql/026) counts the gig's applications that are not withdrawn; it changes only under
+ * the gig's row lock, taken first, then gig_stats' row (an upsert ± 1), in the
+ * transaction that inserts or withdraws, so concurrent applicants cannot lose an
+ * increment. */
 #include "applications.h"
 #include "config.h"
 #include "db.h"
@@ -78,7 +79,8 @@ STMT(st_app_withdraw_lock,
      " WHERE a.id = $1 AND a.applicant_id = $2 FOR UPDATE");
 STMT(st_app_withdraw,
      "WITH a AS (UPDATE applications SET status = 'withdrawn', updated_at = now() WHERE id = $1 RETURNING *),"
-     " c AS (UPDATE gigs SET applications_count = applications_count - 1 FROM a WHERE gigs.id = a.gig_id RETURNING 1)"
+     " c AS (UPDATE gig_stats SET applications_count = applications_count - 1 FROM a"
+     "       WHERE gig_stats.gig_id = a.gig_id RETURNING 1)"
      " SELECT application_json(ROW(a.*)::applications), (SELECT count(*) FROM c) FROM a");
 STMT(st_app_render, "SELECT application_json(a) FROM applications a WHERE a.id = $1");
 

@@ -28,7 +28,7 @@ for my $to ('closed', 'filled') {
         my ($st) = psql_row("SELECT status FROM gigs WHERE id = '$gig->{id}'");
         is $st, $to, "gig $to";
         is open_apps($gig->{id}), 0, "no pending application on a $to gig";
-        my ($cnt, $rows) = psql_row("SELECT applications_count, (SELECT count(*) FROM applications WHERE gig_id = g.id) FROM gigs g WHERE id = '$gig->{id}'");
+        my ($cnt, $rows) = psql_row("SELECT coalesce(s.applications_count, 0), (SELECT count(*) FROM applications WHERE gig_id = g.id) FROM gigs g LEFT JOIN gig_stats s ON s.gig_id = g.id WHERE g.id = '$gig->{id}'");
         is $cnt, $rows, 'applications_count exact';
     };
 }
@@ -50,7 +50,7 @@ subtest 'withdraw vs accept: the first wins, the second is refused' => sub {
         my ($st) = psql_row("SELECT status FROM applications WHERE id = '$app'");
         is $st, $order eq 'accept first' ? 'accepted' : 'withdrawn', "$order: the first one's status stands";
     }
-    my ($cnt, $live) = psql_row("SELECT applications_count, (SELECT count(*) FROM applications WHERE gig_id = g.id AND status <> 'withdrawn') FROM gigs g WHERE id = '$gig->{id}'");
+    my ($cnt, $live) = psql_row("SELECT coalesce(s.applications_count, 0), (SELECT count(*) FROM applications WHERE gig_id = g.id AND status <> 'withdrawn') FROM gigs g LEFT JOIN gig_stats s ON s.gig_id = g.id WHERE g.id = '$gig->{id}'");
     is $cnt, $live, 'applications_count counts the applications not withdrawn';
 };
 
