@@ -131,6 +131,16 @@ SELECT p.id, json_build_object('id', p.id, 'amount', money_major(p.amount), 'cur
   FROM payouts p
  WHERE p.user_id = $1 AND ($2::text IS NULL OR p.id > $2::text) ORDER BY p.id LIMIT $3::int
 
+-- name: st_acct_money_held
+-- Deletion waits while money is held in escrow for an urgent gig the user requested (still
+-- searching, or under way) or was selected for: the account must stay reachable until
+-- the money is released or refunded (completion, cancellation, a dispute's resolution).
+-- Both probes are index ranges (the requester's urgent gigs; the provider's projects).
+SELECT EXISTS (SELECT 1 FROM gigs g
+                WHERE g.gig_type = 'urgent' AND g.poster_id = $1 AND g.payment_status = 'escrowed')
+    OR EXISTS (SELECT 1 FROM projects p JOIN gigs g ON g.id = p.gig_id
+                WHERE p.provider_id = $1 AND g.payment_status = 'escrowed')
+
 -- name: st_acct_lock_applied
 -- Deletion, first step: the gigs whose counts (gig_stats, sql/026) the withdrawals below
 -- change, locked in one order (as applying locks its gig first, then its gig_stats row)
