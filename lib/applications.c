@@ -120,11 +120,13 @@ static enum result status_param(struct gctx *g, const char *status)
     return gctx_fail_field(g, "status", "must be one of: pending reviewing shortlisted rejected accepted withdrawn");
 }
 
-/* ($1 applicant, $2 status or NULL, $3 limit, $4 offset, $5 count cap) → total, page. */
+/* ($1 applicant, $2 status or NULL, $3 limit, $4 offset, $5 count cap) → total, page. The
+ * application stays the applicant's record; a taken-down gig inside it is null. */
 STMT(st_apps_mine,
      "SELECT (SELECT count(*) FROM (SELECT FROM applications WHERE applicant_id = $1"
      "                              AND ($2::text IS NULL OR status = $2) LIMIT $5::int) c),"
-     " (SELECT coalesce(json_agg(application_json(a) || jsonb_build_object('gig', gig_json(g, p))"
+     " (SELECT coalesce(json_agg(application_json(a) || jsonb_build_object('gig',"
+     "                            CASE WHEN g.hidden_at IS NULL THEN gig_json(g, p) END)" /* trust: taken down */
      "                          ORDER BY a.created_at DESC, a.id), '[]')"
      "  FROM (SELECT * FROM applications WHERE applicant_id = $1 AND ($2::text IS NULL OR status = $2)"
      "        ORDER BY created_at DESC, id LIMIT $3 OFFSET $4) a"

@@ -137,6 +137,10 @@ subtest 'gig takedown and restore' => sub {
     is $s, 404, 'nobody applies to it';
     my (undef, $saved) = api(GET => '/api/me/saved-gigs', token => $user->{token});
     ok !(grep { $_->{id} eq $gig->{id} } @{ $saved->{data}{data} }), 'gone from the bookmarks';
+    my (undef, $apps) = api(GET => '/api/me/applications', token => $worker->{token});
+    my ($mine) = grep { $_->{gig_id} eq $gig->{id} } @{ $apps->{data}{data} };
+    ok $mine, 'the applicant still lists the application';
+    is $mine->{gig}, undef, 'but not the taken-down gig inside it';
     my ($n) = psql_row("SELECT count(*) FROM gigs WHERE id = '$gig->{id}'");
     is $n, 1, 'kept in the database';
     ($s) = api(POST => "/api/admin/gigs/$gig->{id}/restore", token => $mod->{token}, json => { reason => 'appeal upheld' });
@@ -145,6 +149,9 @@ subtest 'gig takedown and restore' => sub {
     ok search_has(), 'in search again';
     (undef, $saved) = api(GET => '/api/me/saved-gigs', token => $user->{token});
     ok((grep { $_->{id} eq $gig->{id} } @{ $saved->{data}{data} }), 'back in the bookmarks');
+    (undef, $apps) = api(GET => '/api/me/applications', token => $worker->{token});
+    ($mine) = grep { $_->{gig_id} eq $gig->{id} } @{ $apps->{data}{data} };
+    is $mine->{gig}{id}, $gig->{id}, 'the application shows the gig again';
     ($s) = api(POST => "/api/admin/gigs/$gig->{id}/restore", token => $mod->{token});
     is $s, 409, 'restoring what is not taken down → 409';
     ($s) = api(POST => "/api/admin/gigs/$gig->{id}/takedown", token => $mod->{token});
