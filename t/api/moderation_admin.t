@@ -119,6 +119,15 @@ sub search_has {
 }
 subtest 'gig takedown and restore' => sub {
     is gig_status($user), 200, 'visible before';
+    my (undef, $cv) = api(POST => '/api/conversations', token => $worker->{token},
+                          json => { participant_id => $poster->{id}, gig_id => $gig->{id} });
+    my $about = $cv->{data}{id};
+    my $embed = sub {
+        my (undef, $r) = api(GET => '/api/conversations', token => $worker->{token});
+        my ($c) = grep { $_->{id} eq $about } @{ $r->{data} };
+        return $c;
+    };
+    is $embed->()->{gig}{id}, $gig->{id}, 'a conversation about the gig shows it';
     ($s) = api(POST => "/api/gigs/$gig->{id}/save", token => $user->{token});
     ok $s == 200 || $s == 201, 'a user bookmarks it';
     ok search_has(), 'in search before';
@@ -141,6 +150,8 @@ subtest 'gig takedown and restore' => sub {
     my ($mine) = grep { $_->{gig_id} eq $gig->{id} } @{ $apps->{data}{data} };
     ok $mine, 'the applicant still lists the application';
     is $mine->{gig}, undef, 'but not the taken-down gig inside it';
+    ok $embed->(), 'the conversation about it stays';
+    is $embed->()->{gig}, undef, 'without the taken-down gig';
     my ($n) = psql_row("SELECT count(*) FROM gigs WHERE id = '$gig->{id}'");
     is $n, 1, 'kept in the database';
     ($s) = api(POST => "/api/admin/gigs/$gig->{id}/restore", token => $mod->{token}, json => { reason => 'appeal upheld' });
@@ -152,6 +163,7 @@ subtest 'gig takedown and restore' => sub {
     (undef, $apps) = api(GET => '/api/me/applications', token => $worker->{token});
     ($mine) = grep { $_->{gig_id} eq $gig->{id} } @{ $apps->{data}{data} };
     is $mine->{gig}{id}, $gig->{id}, 'the application shows the gig again';
+    is $embed->()->{gig}{id}, $gig->{id}, 'and the conversation';
     ($s) = api(POST => "/api/admin/gigs/$gig->{id}/restore", token => $mod->{token});
     is $s, 409, 'restoring what is not taken down → 409';
     ($s) = api(POST => "/api/admin/gigs/$gig->{id}/takedown", token => $mod->{token});
