@@ -244,4 +244,46 @@ subtest 'audit log: admins read it, nobody changes it' => sub {
     is $after, $n, 'every row intact';
 };
 
+subtest 'moderators read content as stored' => sub {
+    my $g2 = new_gig($poster, title => 'Readable ' . rand_name());
+    (undef, $d) = api(POST => "/api/conversations/$cid/messages", token => $poster->{token}, json => { content => 'private words' });
+    my $private = $d->{data}{id};
+    (undef, $d) = api(POST => "/api/conversations/$cid/messages", token => $poster->{token}, json => { content => 'reported words' });
+    my $reported = $d->{data}{id};
+
+    ($s) = api(GET => "/api/admin/gigs/$g2->{id}");
+    is $s, 401, 'no session → 401';
+    ($s, $d) = api(GET => "/api/admin/gigs/$g2->{id}", token => $user->{token});
+    is $s, 403, 'a user → 403';
+    ok !defined $d->{data}, 'and no content';
+    ($s) = api(GET => '/api/admin/gigs/' . uuid_random(), token => $mod->{token});
+    is $s, 404, 'unknown gig → 404';
+    ($s) = api(GET => '/api/admin/gigs/not-a-uuid', token => $mod->{token});
+    is $s, 404, 'malformed id → 404';
+
+    api(POST => "/api/admin/gigs/$g2->{id}/takedown", token => $mod->{token}, json => { reason => 'spam' });
+    is gig_status($user), 200, '(the other gig unaffected)';
+    ($s, $d) = api(GET => "/api/admin/gigs/$g2->{id}", token => $mod->{token});
+    is $s, 200, 'a moderator reads a taken-down gig';
+    is $d->{data}{content}{title}, $g2->{title}, 'its content';
+    ok $d->{data}{hidden}, 'hidden';
+    is $d->{data}{hidden_cause}, 'takedown', 'and why';
+
+    ($s) = api(GET => "/api/admin/messages/$private", token => $mod->{token});
+    is $s, 404, 'a private message nobody reported → 404';
+    ($s) = api(POST => '/api/reports', token => $worker->{token},
+               json => { subject_type => 'message', subject_id => $reported, reason => 'harassment' });
+    is $s, 201, 'the recipient reports a message';
+    ($s, $d) = api(GET => "/api/admin/messages/$reported", token => $mod->{token});
+    is $s, 200, 'a reported message is readable';
+    is $d->{data}{content}{content}, 'reported words', 'its words';
+    ok !$d->{data}{hidden}, 'not hidden';
+    ($s) = api(GET => "/api/admin/messages/$reported", token => $worker->{token});
+    is $s, 403, 'not by a user, even its recipient, on this route';
+
+    ($s, $d) = api(GET => "/api/admin/reviews/$review", token => $mod->{token});
+    is $s, 200, 'a review';
+    is $d->{data}{content}{comment}, 'awful', 'its words';
+};
+
 done_testing;
