@@ -190,9 +190,22 @@ const char *gigs_render(struct gctx *g, PGresult *r, int row)
     return jout_ok(&j) ? b.p : NULL;
 }
 
-/* The select list of gigs_render's columns, made from the tables above so that other
- * statements (the search page) select them in the order they are read: the gig as g,
- * its poster as p, its organization as o. Built once per process. */
+/* The selected expression of column key of the row aliased alias. */
+static const char *col_expr(const char *alias, const char *key)
+{
+    /* The counters live in gig_stats (sql/026), 0 when a gig has no row yet. */
+    static const struct { const char *key, *sql; } counters[] = {
+        {"applications_count", "coalesce(s.applications_count, 0)"},
+        {"views_count", "coalesce(s.views_count, 0)"},
+    };
+    static char col[64];
+    for (size_t i = 0; *alias == 'g' && i < ARRAY_SIZE(counters); i++)
+        if (!strcmp(key, counters[i].key))
+            return counters[i].sql;
+    snprintf(col, sizeof col, "%s.%s", alias, key);
+    return col;
+}
+
 const char *gigs_render_columns(void)
 {
     static char cols[2048];
@@ -205,12 +218,13 @@ const char *gigs_render_columns(void)
     size_t n = (size_t)snprintf(cols, sizeof cols, "g.id, g.poster_id, g.organization_id, g.category_id");
     for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
         for (size_t k = 0; k < parts[i].n && n < sizeof cols; k++)
-            n += (size_t)snprintf(cols + n, sizeof cols - n, ", %s.%s", parts[i].alias, parts[i].c[k].key);
+            n += (size_t)snprintf(cols + n, sizeof cols - n, ", %s", col_expr(parts[i].alias, parts[i].c[k].key));
     return cols;
 }
 
 /* A read only reads: the view is noted for the worker's next batched flush
- * (gigs_views.c), not counted here; the caller's own views (C_MANAGER) do not count. */
+ * (gigs_views.c, run by the worker loop after the response), not counted here, and never
+ * waited for; the caller's own views (C_MANAGER) do not count. */
 enum result gigs_get(struct gctx *g, const char *id, const char *viewer, const char **json)
 {
     if (!market_id(id))
@@ -226,8 +240,8 @@ enum result gigs_get(struct gctx *g, const char *id, const char *viewer, const c
         log_error("gig %s: a column is not in the shape gigs_render expects", id);
         return gctx_fail(g, R_ERR, "gig render");
     }
-    if (!db_bool(r, 0, C_MANAGER) && gigs_views_note(id, viewer))
-        gigs_views_flush(g); /* buffer full; a failed flush is logged, the read still succeeds */
+    if (!db_bool(r, 0, C_MANAGER))
+        gigs_views_note(id, viewer);
     return R_SUCCESS;
 }
 

@@ -194,7 +194,8 @@ static struct stmt *page_stmt(unsigned key)
     int rc = asprintf(&sql,
                       "SELECT %s, %s((extract(epoch FROM g.created_at) * 1000000)::bigint) || '.' || g.id"
                       " FROM (%s) k JOIN gigs g ON g.id = k.id JOIN profiles p ON p.id = g.poster_id"
-                      " LEFT JOIN organizations o ON o.id = g.organization_id ORDER BY %s",
+                      " LEFT JOIN organizations o ON o.id = g.organization_id"
+                      " LEFT JOIN gig_stats s ON s.gig_id = g.id ORDER BY %s",
                       gigs_render_columns(), budget ? "coalesce(g.budget_max, -1) || '.' || " : "", src, order);
     return stmt_set(s, rc < 0 ? NULL : sql, "page", key);
 }
