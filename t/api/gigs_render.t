@@ -136,7 +136,11 @@ sub items {
 }
 
 # Each gig of a search page as the worker wrote it against gig_json's bytes for the same
-# row, read before and after the page (a batched view flush may land in between).
+# row. Other tests' gigs (unfiltered pages) are viewed and applied to meanwhile: their
+# two counters are compared as numbers of any value (the rest byte for byte); this
+# test's own gigs, which nobody else reads, are compared whole.
+sub counters_masked { my ($t) = @_; $t =~ s/"(applications_count|views_count)":\d+/"$1":N/g; return $t }
+our %mine;
 sub same_page {
     my ($user, $query, $name, $min) = @_;
     my ($s, $res) = api_raw(GET => "/api/gigs?$query", $user ? (token => $user->{token}) : ());
@@ -149,8 +153,8 @@ sub same_page {
     for my $item (@got) {
         $item =~ /^\{"id":"([0-9a-f-]{36})"/ or die "no id first: $item";
         my ($id, $sql) = ($1, sql_json($1));
-        $sql = sql_json($id) if $item ne $sql; # a flush between the page and the first read
-        is $item, $sql, "$name: gig $id, same bytes as gig_json";
+        ($item, $sql) = (counters_masked($item), counters_masked($sql)) unless $mine{$id};
+        is $item, $sql, "$name: gig $id, same bytes as gig_json" . ($mine{$id} ? '' : ' (counters aside)');
         push @ids, $id;
     }
     return @ids;
@@ -167,6 +171,7 @@ subtest 'search pages' => sub {
     my $odd = new_gig($poster, title => "Odd $word");
     psql("UPDATE gigs SET title = E'Odd $word \\x01 \"q\" \\\\ 日本語', skills_required = ARRAY['x', NULL, ''],"
          . " description = E'a\\nb\\tc', updated_at = '2026-01-02 03:04:05.5+00' WHERE id = '$odd->{id}'");
+    $mine{$_} = 1 for $d->{data}{id}, $plain->{id}, $odd->{id};
     my @ids = same_page(undef, "search=$word", 'a rare word (few-matches form), anonymous', 3);
     is scalar @ids, 3, 'the three gigs';
     same_page($poster, "search=$word&sort=budget", 'budget sort, signed in', 3);
