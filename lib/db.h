@@ -12,6 +12,7 @@ struct db {
     const char *conninfo;
     unsigned gen;       /* bumped on every (re)connect: statements prepared on older gens are stale */
     bool in_tx;
+    bool begin_pending; /* in_tx, but its BEGIN not sent yet: it goes with the first statement */
     char tag[64];       /* request id last set as application_name on this connection */
     /* The read connection (GIGD_DATABASE_READ_URL) only: */
     struct db *primary; /* where its reads fall back to */
@@ -54,7 +55,9 @@ enum result db_one(struct gctx *g, struct stmt *s, const char *missing, const ch
 #define DB_ONE0(g, out, missing, st) db_one((g), (st), (missing), (out), 0, NULL)
 
 /* Transactions: begin/commit return R_SUCCESS or an error set on g. A transaction still
- * open when the arena resets is rolled back. */
+ * open when the arena resets is rolled back. BEGIN goes to the server with the
+ * transaction's first statement, in the same round trip (an error that a BEGIN of its
+ * own would have met is then that statement's). */
 enum result db_begin(struct gctx *g);
 enum result db_commit(struct gctx *g);
 void db_rollback(struct gctx *g);
@@ -62,6 +65,12 @@ void db_rollback(struct gctx *g);
  * R_SUCCESS and returns the commit's result, else rolls back and returns rc. The one
  * exit of a transactional function: `out: return db_finish(g, rc);`. */
 enum result db_finish(struct gctx *g, enum result rc);
+
+/* Adds events (a JSON array in gigd_take_events()'s shape, or NULL) to the request's
+ * events to publish: for a write that committed as one statement in its own implicit
+ * transaction and returned its events itself (no COMMIT follows to take them). Call it
+ * only once that statement has succeeded (it has then committed). */
+void db_add_events(struct gctx *g, const char *events);
 
 /* Read replica. Reads that tolerate a little lag (public search, profiles, ratings) run
  * between db_read_begin and db_read_end: on the streaming standby named by
