@@ -40,3 +40,20 @@ BEGIN
     VALUES (uid, ntype, ntitle, nbody, coalesce(ndata, '{}')) RETURNING id INTO nid;
     RETURN nid;
 END $$;
+
+-- message_json (004) renders every message a send answers and publishes; its two
+-- subqueries keep it from being inlined, so it too was planned on every call. pgbench:
+-- one message 0.36 → 0.12 ms; a page of 50 the same within the noise (2.9–4.5 ms before,
+-- 3.4–3.6 after). Byte-for-byte the same JSON.
+CREATE OR REPLACE FUNCTION message_json(m messages) RETURNS json
+LANGUAGE plpgsql STABLE AS
+$$ BEGIN
+    RETURN json_build_object(
+        'id', m.id, 'conversation_id', m.conversation_id, 'sender_id', m.sender_id,
+        'sender', (SELECT profile_json(p) FROM profiles p WHERE p.id = m.sender_id),
+        'content', m.content, 'attachments', m.attachments,
+        'read_by', (SELECT coalesce(json_agg(cp.user_id ORDER BY cp.user_id), '[]') FROM conversation_participants cp
+                     WHERE cp.conversation_id = m.conversation_id
+                       AND (cp.user_id = m.sender_id OR cp.last_read_at >= m.created_at)),
+        'created_at', iso(m.created_at));
+END $$;
