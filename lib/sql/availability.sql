@@ -1,7 +1,12 @@
 -- availability.sql — the statements of lib/availability.c.
 
+-- name: st_avail_read
+-- GET: the caller's row, made with the profile (sql/029); a read only.
+SELECT user_availability_json(a) FROM user_availability a WHERE a.user_id = $1
+
 -- name: st_avail_ensure
--- The caller's row, created with defaults when missing. The time zone comes from the
+-- The caller's row, created with defaults when missing (a user whose profile predates
+-- sql/029's trigger cannot exist after it; this stays for writers, never for GET). The time zone comes from the
 -- profile when pg_timezone_names knows it (else UTC). Two first reads at once: the loser's
 -- INSERT does nothing and its snapshot cannot see the winner's row yet, so it returns no
 -- row and the caller asks again.
