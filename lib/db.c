@@ -292,24 +292,32 @@ static long now_s(void)
 
 static void note_write(struct gctx *g, struct stmt *s);
 
-static enum result run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params);
+static enum result run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params, bool once);
 
 /* The scoreboard shows the statement in flight (its name: never its parameters). */
 enum result db_run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params)
 {
     enum stage prev = stage_enter(STAGE_DB, s->name);
-    enum result rc = run(g, s, out, n, params);
+    enum result rc = run(g, s, out, n, params, false);
     stage_leave(prev);
     return rc;
 }
 
-static enum result run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params)
+enum result db_run_once(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params)
+{
+    enum stage prev = stage_enter(STAGE_DB, s->name);
+    enum result rc = run(g, s, out, n, params, true);
+    stage_leave(prev);
+    return rc;
+}
+
+static enum result run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params, bool once)
 {
     bool retry;
     g->constraint = g->sqlstate = NULL;
     *out = NULL;
     enum result rc = attempt(g, s, n, params, out, &retry);
-    if (rc && retry) {
+    if (rc && retry && !once) {
         /* The server went away (restart): reconnect once and try again. */
         log_warn("db: connection lost, reconnecting");
         if (reopen(g->db))

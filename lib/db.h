@@ -42,6 +42,10 @@ bool db_ping(struct db *db);
  * R_INVALID for check, not-null, foreign-key and malformed-value errors, else R_ERR;
  * g->constraint and g->sqlstate name what was violated (compare with sqlstate.h). */
 enum result db_run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params);
+/* db_run without the one retry after a lost connection: for a write that commits on its
+ * own (one statement, no transaction), which the server may have committed before the
+ * connection broke — run again, it would be done twice. */
+enum result db_run_once(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params);
 /* Runs a statement expected to yield one row: *out is its first column (NULL for SQL
  * NULL, arena-owned); no row → R_NOTFOUND with `missing` as the message. */
 enum result db_one(struct gctx *g, struct stmt *s, const char *missing, const char **out, int n,
@@ -50,6 +54,7 @@ enum result db_one(struct gctx *g, struct stmt *s, const char *missing, const ch
 #define DB_ARGS(...) DB_NARGS(__VA_ARGS__), (const char *const[]){__VA_ARGS__}
 /* DB_RUN(g, &res, &st_x, a, b) / DB_ONE(g, &json, "Gig not found", &st_x, a, b) */
 #define DB_RUN(g, out, st, ...) db_run((g), (st), (out), DB_ARGS(__VA_ARGS__))
+#define DB_RUN_ONCE(g, out, st, ...) db_run_once((g), (st), (out), DB_ARGS(__VA_ARGS__))
 #define DB_RUN0(g, out, st) db_run((g), (st), (out), 0, NULL)
 #define DB_ONE(g, out, missing, st, ...) db_one((g), (st), (missing), (out), DB_ARGS(__VA_ARGS__))
 #define DB_ONE0(g, out, missing, st) db_one((g), (st), (missing), (out), 0, NULL)

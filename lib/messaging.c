@@ -315,7 +315,9 @@ enum result messaging_send(struct gctx *g, const char *conv_id, const cJSON *bod
     if (vr || ar)
         return gctx_fail(g, R_INVALID, "Validation failed");
     PGresult *r;
-    rc = DB_RUN(g, &r, &st_msg_send, conv_id, g->user_id, v[0].s, att_ids, cfg.public_url,
+    /* never retried: a send the server committed before the connection broke would be
+     * stored twice */
+    rc = DB_RUN_ONCE(g, &r, &st_msg_send, conv_id, g->user_id, v[0].s, att_ids, cfg.public_url,
                 ratelimit_quota_key(g, "msg", g->user_id), arena_sprintf(g->a, "%ld", cfg.quota_messages),
                 "3600");
     if (rc || (rc = send_outcome(g, r)))
