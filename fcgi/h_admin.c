@@ -48,16 +48,26 @@ static void suspend(struct request *r, bool on)
 void h_admin_suspend(struct request *r) { suspend(r, true); }
 void h_admin_unsuspend(struct request *r) { suspend(r, false); }
 
-/* /api/admin/{gigs,messages,reviews}/:id/{takedown,restore}: the type is the route's. */
-static void takedown(struct request *r, bool down)
+/* /api/admin/{gigs,messages,reviews}/:id[/…]: the content type is the route's. */
+static const char *content_type(const struct request *r)
 {
     static const struct { const char *seg, *type; } types[] = {
         {"/api/admin/gigs/", "gig"}, {"/api/admin/messages/", "message"}, {"/api/admin/reviews/", "review"},
     };
-    const char *type = "";
     for (size_t i = 0; r->route && i < ARRAY_SIZE(types); i++)
         if (!strncmp(r->route, types[i].seg, strlen(types[i].seg)))
-            type = types[i].type;
+            return types[i].type;
+    return "";
+}
+
+void h_admin_content(struct request *r)
+{
+    RENDER(r, 200, moderation_content(&r->g, content_type(r), req_arg(r, 0), RENDER_OUT));
+}
+
+static void takedown(struct request *r, bool down)
+{
+    const char *type = content_type(r);
     const cJSON *body = optional_body(r);
     if (body)
         RENDER(r, 200, moderation_takedown(&r->g, type, req_arg(r, 0), down, body, RENDER_OUT));

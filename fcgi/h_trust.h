@@ -13,6 +13,7 @@ void h_admin_reports(struct request *r);
 void h_admin_report_resolve(struct request *r);
 void h_admin_suspend(struct request *r);
 void h_admin_unsuspend(struct request *r);
+void h_admin_content(struct request *r);
 void h_admin_takedown(struct request *r);
 void h_admin_restore(struct request *r);
 void h_admin_audit(struct request *r);

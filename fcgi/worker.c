@@ -324,9 +324,10 @@ static void flush_views(arena *a, struct db *db)
     arena_reset(a);
 }
 
-/* Before blocking for the next request: while views are buffered, wait for a request
- * only until they are due, and flush them if none comes, so an idle worker does not sit
- * on them. A kept connection (fr->ipcFd) is where nginx's next request arrives; else any
+/* Before blocking for the next request (so after the last response has gone out: a
+ * reader never waits for a flush): views that are due (GIGS_VIEWS_FLUSH_MS old, or a
+ * full buffer) are flushed now; while views are buffered, wait for a request only until
+ * they are due, and flush them if none comes, so an idle worker does not sit on them. A kept connection (fr->ipcFd) is where nginx's next request arrives; else any
  * connection on the shared listening socket (fd 0), which another worker may take, in
  * which case FCGX_Accept_r just blocks as it would have. */
 static void flush_when_idle(const FCGX_Request *fr, arena *a, struct db *db)

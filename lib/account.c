@@ -139,11 +139,28 @@ static enum result cancel_subscription(struct gctx *g)
     return R_SUCCESS;
 }
 
+/* Refuses while money is held in escrow for one of the user's urgent gigs. Asked before
+ * the subscription is cancelled, so a refusal changes nothing. Not asked again under a
+ * lock: a hold that starts between this read and the deletion is still released or
+ * refunded as usual (deletion only deactivates; its rows stay until the erase job). */
+static enum result refuse_money_held(struct gctx *g)
+{
+    const char *held;
+    enum result rc = DB_ONE(g, &held, "No answer", &st_acct_money_held, g->user_id);
+    if (rc)
+        return rc;
+    if (held[0] == 't')
+        return gctx_fail(g, R_CONFLICT, "Money is held in escrow for one of your urgent gigs: complete or cancel "
+                                        "it (or wait for its dispute to be resolved) before deleting the account");
+    return R_SUCCESS;
+}
+
 enum result account_delete(struct gctx *g, const cJSON *body)
 {
     struct vvalue v[1];
     enum result rc = validate(g, body, delete_fields, v);
-    if (rc || (rc = auth_confirm_password(g, "password", v[0].s)) || (rc = cancel_subscription(g)))
+    if (rc || (rc = auth_confirm_password(g, "password", v[0].s)) || (rc = refuse_money_held(g)) ||
+        (rc = cancel_subscription(g)))
         return rc;
     PGresult *locked, *revoked;
     if ((rc = db_begin(g)) || (rc = DB_RUN(g, &locked, &st_acct_lock_applied, g->user_id)) ||

@@ -1,7 +1,8 @@
-/* applications.c — applications and their statuses. applications_count counts the
- * gig's applications that are not withdrawn; it changes only under the gig's row lock
- * (UPDATE ... SET applications_count = applications_count ± 1) in the transaction that
- * inserts or withdraws, so concurrent applicants cannot lose an increment. */
+/* applications.c — applications and their statuses. applications_count (gig_stats,
+ * sql/026) counts the gig's applications that are not withdrawn; it changes only under
+ * the gig's row lock, taken first, then gig_stats' row (an upsert ± 1), in the
+ * transaction that inserts or withdraws, so concurrent applicants cannot lose an
+ * increment. */
 #include "applications.h"
 #include "config.h"
 #include "db.h"
@@ -88,7 +89,8 @@ STMT(st_app_withdraw_lock,
      " WHERE a.id = $1 AND a.applicant_id = $2 FOR UPDATE");
 STMT(st_app_withdraw,
      "WITH a AS (UPDATE applications SET status = 'withdrawn', updated_at = now() WHERE id = $1 RETURNING *),"
-     " c AS (UPDATE gigs SET applications_count = applications_count - 1 FROM a WHERE gigs.id = a.gig_id RETURNING 1)"
+     " c AS (UPDATE gig_stats SET applications_count = applications_count - 1 FROM a"
+     "       WHERE gig_stats.gig_id = a.gig_id RETURNING 1)"
      " SELECT application_json(ROW(a.*)::applications), (SELECT count(*) FROM c) FROM a");
 STMT(st_app_render, "SELECT application_json(a) FROM applications a WHERE a.id = $1");
 
@@ -128,11 +130,13 @@ static enum result status_param(struct gctx *g, const char *status)
     return gctx_fail_field(g, "status", "must be one of: pending reviewing shortlisted rejected accepted withdrawn");
 }
 
-/* ($1 applicant, $2 status or NULL, $3 limit, $4 offset, $5 count cap) → total, page. */
+/* ($1 applicant, $2 status or NULL, $3 limit, $4 offset, $5 count cap) → total, page. The
+ * application stays the applicant's record; a taken-down gig inside it is null. */
 STMT(st_apps_mine,
      "SELECT (SELECT count(*) FROM (SELECT FROM applications WHERE applicant_id = $1"
      "                              AND ($2::text IS NULL OR status = $2) LIMIT $5::int) c),"
-     " (SELECT coalesce(json_agg(application_json(a) || jsonb_build_object('gig', gig_json(g, p))"
+     " (SELECT coalesce(json_agg(application_json(a) || jsonb_build_object('gig',"
+     "                            CASE WHEN g.hidden_at IS NULL THEN gig_json(g, p) END)" /* trust: taken down */
      "                          ORDER BY a.created_at DESC, a.id), '[]')"
      "  FROM (SELECT * FROM applications WHERE applicant_id = $1 AND ($2::text IS NULL OR status = $2)"
      "        ORDER BY created_at DESC, id LIMIT $3 OFFSET $4) a"

@@ -6,7 +6,7 @@
 #include "gctx.h"
 
 /* ApplicationInput → the Application (201). Own gig R_FORBIDDEN, twice R_CONFLICT, gig not
- * active R_INVALID, unknown/draft gig R_NOTFOUND. Keeps gigs.applications_count exact and
+ * active R_INVALID, unknown/draft gig R_NOTFOUND. Keeps gig_stats.applications_count exact and
  * notifies the poster (new_application) in the same transaction. */
 enum result applications_create(struct gctx *g, const cJSON *body, const char **json);
 /* The applicant withdraws (pending/reviewing/shortlisted); others' ids are R_NOTFOUND. */

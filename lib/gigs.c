@@ -189,7 +189,8 @@ static const char *render_gig(struct gctx *g, PGresult *r)
 }
 
 /* A read only reads: the view is noted for the worker's next batched flush
- * (gigs_views.c), not counted here; the caller's own views (C_MANAGER) do not count. */
+ * (gigs_views.c, run by the worker loop after the response), not counted here, and never
+ * waited for; the caller's own views (C_MANAGER) do not count. */
 enum result gigs_get(struct gctx *g, const char *id, const char *viewer, const char **json)
 {
     if (!market_id(id))
@@ -205,8 +206,8 @@ enum result gigs_get(struct gctx *g, const char *id, const char *viewer, const c
         log_error("gig %s: a column is not in the shape render_gig expects", id);
         return gctx_fail(g, R_ERR, "gig render");
     }
-    if (!db_bool(r, 0, C_MANAGER) && gigs_views_note(id, viewer))
-        gigs_views_flush(g); /* buffer full; a failed flush is logged, the read still succeeds */
+    if (!db_bool(r, 0, C_MANAGER))
+        gigs_views_note(id, viewer);
     return R_SUCCESS;
 }
 

@@ -55,13 +55,14 @@ extern const char *const gigs_location_types[];
 
 /* Views wait at most this long in a worker before they are flushed. */
 #define GIGS_VIEWS_FLUSH_MS 1000
-/* Buffers one view of gig_id by viewer (copied; repeats in the buffer are dropped).
- * True when the buffer is full and the caller should flush now. */
+/* Buffers one view of gig_id by viewer (copied; repeats in the buffer are merged). Never
+ * writes: false when the view was dropped (bad id, no viewer, buffer full). */
 bool gigs_views_note(const char *gig_id, const char *viewer);
-/* Milliseconds until the buffered views are due (0: now), -1 when none are buffered. */
+/* Milliseconds until the buffered views are due (0: now, or the buffer is full), -1 when
+ * none are buffered. The worker loop flushes when this is 0, between requests. */
 int gigs_views_due_ms(void);
 /* Writes the buffered views in one statement and empties the buffer (a failed batch is
- * logged and dropped). */
+ * logged and dropped). Only outside a request (fcgi/worker.c). */
 enum result gigs_views_flush(struct gctx *g);
 
 /* ---- search (gigs_search.c) ---- */

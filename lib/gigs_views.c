@@ -1,11 +1,13 @@
 /* gigs_views.c — view counting outside the request path. GET /api/gigs/:id only notes
- * (gig, viewer) in this worker's buffer; the worker flushes the buffer in one statement
- * (lib/sql/gigs_views.sql) when it is full, when GIGS_VIEWS_FLUSH_MS have passed since
- * the oldest buffered view (also while idle: the accept loop polls with gigs_views_due_ms)
- * and before the worker exits. So a read costs no write and no WAL flush, and views_count
- * lags by at most the flush interval. Each viewer counts once per gig per UTC day
- * (gig_views, sql/009), across every worker and host. A flush that fails drops its batch
- * (logged): a view count is not worth retrying a failing database for. */
+ * (gig, viewer) in this worker's buffer; the worker loop (fcgi/worker.c), between
+ * requests and after the last response has gone out, flushes the buffer in one statement
+ * (lib/sql/gigs_views.sql) as soon as it is due: full, or GIGS_VIEWS_FLUSH_MS after the
+ * oldest buffered view (also while idle: the accept loop polls with gigs_views_due_ms),
+ * and before the worker exits. So a read costs no write, no WAL flush and no wait for a
+ * flush, and views_count (gig_stats, sql/026) lags by at most the flush interval. Each
+ * viewer counts once per gig per UTC day (gig_views, sql/009), across every worker and
+ * host. A flush that fails drops its batch (logged): a view count is not worth retrying
+ * a failing database for. */
 #include "gigs.h"
 #include "buf.h"
 #include "db.h"
@@ -43,6 +45,10 @@ static int64_t viewer_hash(const char *s)
     return (int64_t)(h >> 1);
 }
 
+/* The buffer stays bounded: a view noted while it is full is dropped. The worker serves
+ * one request at a time and flushes a full buffer right after that request's response,
+ * so only a request that noted more than one view could meet a full buffer; dropping is
+ * then the cheap answer (a view count may lag, never a reader wait). */
 bool gigs_views_note(const char *gig_id, const char *viewer)
 {
     if (strlen(gig_id) != 36 || !viewer)
@@ -50,18 +56,22 @@ bool gigs_views_note(const char *gig_id, const char *viewer)
     int64_t w = viewer_hash(viewer);
     for (int i = 0; i < nviews; i++)
         if (views[i].viewer == w && !memcmp(views[i].gig, gig_id, 36))
-            return nviews == VIEWS_MAX;
+            return true;
+    if (nviews == VIEWS_MAX)
+        return false;
     if (nviews == 0)
         oldest_ms = now_ms();
     memcpy(views[nviews].gig, gig_id, 37);
     views[nviews++].viewer = w;
-    return nviews == VIEWS_MAX;
+    return true;
 }
 
 int gigs_views_due_ms(void)
 {
     if (nviews == 0)
         return -1;
+    if (nviews == VIEWS_MAX)
+        return 0;
     long long left = oldest_ms + GIGS_VIEWS_FLUSH_MS - now_ms();
     return left < 0 ? 0 : (int)left;
 }

@@ -173,6 +173,20 @@ enum result moderation_takedown(struct gctx *g, const char *type, const char *id
     return rc && rc != R_NOTFOUND ? rc : gctx_fail(g, R_NOTFOUND, "Not found");
 }
 
+/* A moderator's read of one piece of content, hidden or not (st_mod_content says which). */
+enum result moderation_content(struct gctx *g, const char *type, const char *id, const char **json)
+{
+    enum result rc = moderation_require(g, "moderator");
+    if (rc)
+        return rc;
+    bool known = false;
+    for (int i = 0; content_types[i]; i++)
+        known |= !strcmp(type, content_types[i]);
+    if (!known || !market_id(id))
+        return gctx_fail(g, R_NOTFOUND, "Not found");
+    return DB_ONE(g, json, "Not found", &st_mod_content, type, id);
+}
+
 /* ---- audit log ---- */
 
 enum result moderation_audit(struct gctx *g, const char *page, const char *limit, const char **json)

@@ -25,6 +25,9 @@ enum result moderation_suspend(struct gctx *g, const char *user_id, bool suspend
 /* Takes down (down = true) or restores the subject of `type` (gig, message, review). */
 enum result moderation_takedown(struct gctx *g, const char *type, const char *id, bool down, const cJSON *body,
                                 const char **json);
+/* A moderator reads a gig, review or (reported or hidden) message as stored, hidden or
+ * not: {subject_type, subject_id, hidden, hidden_at, hidden_cause, content}. */
+enum result moderation_content(struct gctx *g, const char *type, const char *id, const char **json);
 /* PaginatedResult of the audit log, newest first: admins only. */
 enum result moderation_audit(struct gctx *g, const char *page, const char *limit, const char **json);
 /* gigctl: sets the role of the account with that email; R_NOTFOUND / R_INVALID. */

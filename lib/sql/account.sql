@@ -131,9 +131,20 @@ SELECT p.id, json_build_object('id', p.id, 'amount', money_major(p.amount), 'cur
   FROM payouts p
  WHERE p.user_id = $1 AND ($2::text IS NULL OR p.id > $2::text) ORDER BY p.id LIMIT $3::int
 
+-- name: st_acct_money_held
+-- Deletion waits while money is held in escrow for an urgent gig the user requested (still
+-- searching, or under way) or was selected for: the account must stay reachable until
+-- the money is released or refunded (completion, cancellation, a dispute's resolution).
+-- Both probes are index ranges (the requester's urgent gigs; the provider's projects).
+SELECT EXISTS (SELECT 1 FROM gigs g
+                WHERE g.gig_type = 'urgent' AND g.poster_id = $1 AND g.payment_status = 'escrowed')
+    OR EXISTS (SELECT 1 FROM projects p JOIN gigs g ON g.id = p.gig_id
+                WHERE p.provider_id = $1 AND g.payment_status = 'escrowed')
+
 -- name: st_acct_lock_applied
--- Deletion, first step: the gigs whose counts the withdrawals below change, locked in
--- one order (as applying locks its gig first) so a concurrent application cannot deadlock.
+-- Deletion, first step: the gigs whose counts (gig_stats, sql/026) the withdrawals below
+-- change, locked in one order (as applying locks its gig first, then its gig_stats row)
+-- so a concurrent application or views flush cannot deadlock.
 SELECT g.id FROM gigs g
  WHERE g.id IN (SELECT a.gig_id FROM applications a
                  WHERE a.applicant_id = $1 AND a.status IN ('pending', 'reviewing', 'shortlisted'))
@@ -151,8 +162,8 @@ g AS (UPDATE gigs SET status = 'closed', updated_at = now()
          AND status IN ('draft', 'active', 'paused')),
 a AS (UPDATE applications SET status = 'withdrawn', updated_at = now()
        WHERE applicant_id = $1 AND status IN ('pending', 'reviewing', 'shortlisted') RETURNING gig_id),
-c AS (UPDATE gigs SET applications_count = applications_count - n.k
-        FROM (SELECT gig_id, count(*)::int AS k FROM a GROUP BY gig_id) n WHERE gigs.id = n.gig_id),
+c AS (UPDATE gig_stats SET applications_count = gig_stats.applications_count - n.k
+        FROM (SELECT gig_id, count(*)::int AS k FROM a GROUP BY gig_id) n WHERE gig_stats.gig_id = n.gig_id),
 t AS (DELETE FROM push_tokens WHERE user_id = $1),
 av AS (UPDATE user_availability SET available_for_urgent_gigs = false WHERE user_id = $1),
 pr AS (UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL),

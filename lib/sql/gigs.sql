@@ -26,11 +26,12 @@ SELECT gig_json(ROW(u.*)::gigs, p) FROM u JOIN profiles p ON p.id = u.poster_id
 -- JSON functions cost PostgreSQL more CPU than the whole fetch (docs/benchmarks.md).
 -- Column order is render_gig's: gig 0–21, poster 22–37, organization 38–44, then whether
 -- the caller manages the gig (its poster, or a member for an organization's job), whose
--- own views do not count. Drafts and taken-down gigs only for their managers.
+-- own views do not count. Drafts and taken-down gigs only for their managers. The counts
+-- come from gig_stats (sql/026), 0 when the gig has no row yet.
 SELECT g.id, g.poster_id, g.organization_id, g.category_id, g.title, g.description, g.category,
        g.skills_required, g.ai_tools_preferred, g.budget_type, g.budget_min, g.budget_max, g.currency,
-       g.duration, g.location_type, g.location, g.gig_type, g.status, g.applications_count,
-       g.views_count, g.created_at, g.updated_at,
+       g.duration, g.location_type, g.location, g.gig_type, g.status, coalesce(s.applications_count, 0),
+       coalesce(s.views_count, 0), g.created_at, g.updated_at,
        p.id, p.username, p.full_name, p.avatar_url, p.bio, p.skills, p.ai_tools, p.hourly_rate,
        p.portfolio_urls, p.location, p.timezone, p.genres, p.is_available, p.profile_completed,
        p.created_at, p.updated_at,
@@ -38,5 +39,6 @@ SELECT g.id, g.poster_id, g.organization_id, g.category_id, g.title, g.descripti
        gig_manager(g.organization_id, g.poster_id, $2::uuid) IS TRUE
   FROM gigs g JOIN profiles p ON p.id = g.poster_id
   LEFT JOIN organizations o ON o.id = g.organization_id
+  LEFT JOIN gig_stats s ON s.gig_id = g.id
  WHERE g.id = $1 AND (g.status <> 'draft' OR gig_manager(g.organization_id, g.poster_id, $2::uuid))
    AND (g.hidden_at IS NULL OR gig_manager(g.organization_id, g.poster_id, $2::uuid)) -- trust: taken down

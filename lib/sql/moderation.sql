@@ -137,3 +137,24 @@ SELECT (SELECT count(*) FROM audit_log),
                     'reason', a.reason, 'created_at', iso(a.created_at))
                  ORDER BY a.created_at DESC, a.id DESC), '[]')
   FROM (SELECT * FROM audit_log ORDER BY created_at DESC, id DESC LIMIT $1::int OFFSET $2::int) a
+
+-- name: st_mod_content
+-- A moderator reads the $1 (gig | message | review) with id $2 as it is stored, hidden or
+-- not, with its hidden state. Gigs and reviews are public content; a message is private,
+-- so only one that was reported or is hidden (taken down, or its sender suspended) is
+-- shown: moderators handle reports, they do not browse conversations.
+SELECT json_build_object('subject_type', $1::text, 'subject_id', x.id, 'hidden', x.hidden_at IS NOT NULL,
+                         'hidden_at', iso(x.hidden_at), 'hidden_cause', x.hidden_cause, 'content', x.content)
+  FROM (SELECT g.id, g.hidden_at, g.hidden_cause, gig_json(g, p) AS content
+          FROM gigs g JOIN profiles p ON p.id = g.poster_id
+         WHERE $1::text = 'gig' AND g.id = $2::uuid
+        UNION ALL
+        SELECT m.id, m.hidden_at, m.hidden_cause, message_json(m)
+          FROM messages m
+         WHERE $1::text = 'message' AND m.id = $2::uuid
+           AND (m.hidden_at IS NOT NULL
+                OR EXISTS (SELECT 1 FROM reports r WHERE r.subject_type = 'message' AND r.subject_id = m.id))
+        UNION ALL
+        SELECT r.id, r.hidden_at, r.hidden_cause, review_json(r, p)
+          FROM reviews r JOIN profiles p ON p.id = r.reviewer_id
+         WHERE $1::text = 'review' AND r.id = $2::uuid) x

@@ -196,7 +196,7 @@ subtest 'DELETE /api/me deactivates at once' => sub {
     is $status{$draft->{id}}, 'closed', 'the draft too';
     ($s, $d) = api(GET => "/api/gigs/$mine->{id}");
     is $d->{data}{status}, 'closed', '… as the public sees it';
-    my ($as, $count) = psql_row("SELECT a.status, g.applications_count FROM applications a JOIN gigs g ON g.id = a.gig_id WHERE a.id = '$app->{data}{id}'");
+    my ($as, $count) = psql_row("SELECT a.status, coalesce(g.applications_count, 0) FROM applications a LEFT JOIN gig_stats g ON g.gig_id = a.gig_id WHERE a.id = '$app->{data}{id}'");
     is $as, 'withdrawn', 'the pending application is withdrawn';
     is $count, 0, 'and the gig\'s count stays exact';
     my ($tokens) = psql_row("SELECT count(*) FROM push_tokens WHERE user_id = '$gone->{id}'");

@@ -55,7 +55,7 @@ subtest 'apply' => sub {
         is $s, 400, "invalid $field → 400";
         like $d->{fields}{$field} // '', qr/\Q$msg\E/i, "fields.$field: $msg";
     }
-    ($count) = psql_row("SELECT applications_count FROM gigs WHERE id = '$gig->{id}'");
+    ($count) = psql_row("SELECT coalesce((SELECT applications_count FROM gig_stats WHERE gig_id = '$gig->{id}'), 0)");
     is $count, 1, 'applications_count 1';
     my ($nn) = psql_row("SELECT count(*) FROM notifications WHERE user_id = '$poster->{id}' AND type = 'new_application'");
     is $nn, 1, 'poster notified of the new application';
@@ -146,11 +146,11 @@ subtest 'withdraw' => sub {
     ($s, $d) = api(POST => "/api/applications/$app_eve->{id}/withdraw", token => $eve->{token});
     is $s, 200, 'withdrawn';
     is $d->{data}{status}, 'withdrawn', 'status withdrawn';
-    ($count) = psql_row("SELECT applications_count FROM gigs WHERE id = '$gig->{id}'");
+    ($count) = psql_row("SELECT coalesce((SELECT applications_count FROM gig_stats WHERE gig_id = '$gig->{id}'), 0)");
     is $count, 2, 'applications_count excludes withdrawn';
     ($s) = api(POST => "/api/applications/$app_eve->{id}/withdraw", token => $eve->{token});
     is $s, 200, 'withdraw is idempotent';
-    ($count) = psql_row("SELECT applications_count FROM gigs WHERE id = '$gig->{id}'");
+    ($count) = psql_row("SELECT coalesce((SELECT applications_count FROM gig_stats WHERE gig_id = '$gig->{id}'), 0)");
     is $count, 2, 'count not decremented twice';
     ($s) = api(PUT => "/api/applications/$app_eve->{id}/status", token => $poster->{token}, json => { status => 'accepted' });
     is $s, 400, 'a withdrawn application cannot be accepted';

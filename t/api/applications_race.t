@@ -15,7 +15,7 @@ my @res = parallel(25, sub {
     return { status => $s };
 });
 is scalar(grep { $_->{status} == 201 } @res), 25, '25 applications accepted';
-my ($count) = psql_row("SELECT applications_count FROM gigs WHERE id = '$gig->{id}'");
+my ($count) = psql_row("SELECT coalesce((SELECT applications_count FROM gig_stats WHERE gig_id = '$gig->{id}'), 0)");
 is $count, 25, 'applications_count exactly 25';
 my ($rows) = psql_row("SELECT count(*) FROM applications WHERE gig_id = '$gig->{id}'");
 is $rows, 25, '25 rows';
@@ -27,7 +27,7 @@ my $dup = new_user();
 @res = parallel(10, sub { my ($s) = apply_to($dup, $gig->{id}); return { status => $s } });
 is scalar(grep { $_->{status} == 201 } @res), 1, 'one of ten identical applications succeeds';
 is scalar(grep { $_->{status} == 409 } @res), 9, 'the rest 409';
-($count) = psql_row("SELECT applications_count FROM gigs WHERE id = '$gig->{id}'");
+($count) = psql_row("SELECT coalesce((SELECT applications_count FROM gig_stats WHERE gig_id = '$gig->{id}'), 0)");
 is $count, 26, 'count still exact';
 
 my $free = new_user();

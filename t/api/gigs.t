@@ -65,7 +65,7 @@ subtest 'read' => sub {
     ($s, $d) = api(GET => "/api/gigs/$gig->{id}");
     is $s, 200, 'public read';
     is $d->{data}{poster}{username}, $poster->{username}, 'poster embedded on read';
-    my $views = sub { (psql_row("SELECT views_count FROM gigs WHERE id = '$gig->{id}'"))[0] };
+    my $views = sub { (psql_row("SELECT coalesce((SELECT views_count FROM gig_stats WHERE gig_id = '$gig->{id}'), 0)"))[0] };
     # Views are buffered per worker and flushed in batches (GIGS_VIEWS_FLUSH_MS, 1 s).
     ok wait_for(sub { $views->() == 1 }, 15), 'the read counts a view (after the flush)';
     api(GET => "/api/gigs/$gig->{id}") for 1 .. 3;
@@ -214,6 +214,30 @@ subtest 'delete' => sub {
     is $s, 404, 'gone';
     ($s) = api(DELETE => "/api/gigs/$g2->{id}", token => $poster->{token});
     is $s, 404, 'second delete 404';
+};
+
+# The counters live in gig_stats (sql/026), created by the first count and deleted with
+# their gig; the API shows 0 for a gig without a row.
+subtest 'counters (gig_stats)' => sub {
+    my $owner = new_user();
+    my $fan = new_user();
+    my $c = new_gig($owner);
+    my $stats = sub { psql_row("SELECT applications_count, views_count FROM gig_stats WHERE gig_id = '$c->{id}'") };
+    is_deeply [$stats->()], [], 'a new gig has no stats row';
+    ($s, $d) = api(GET => "/api/gigs/$c->{id}", token => $owner->{token});
+    is_deeply [@{ $d->{data} }{qw(applications_count views_count)}], [0, 0], '… and reads as 0 and 0';
+    ($s) = apply_to($fan, $c->{id});
+    is $s, 201, 'applied';
+    api(GET => "/api/gigs/$c->{id}", token => $fan->{token});
+    ok wait_for(sub { my @r = $stats->(); @r && $r[1] == 1 }, 15), 'the view counted (after the flush)';
+    is_deeply [$stats->()], [1, 1], 'one row: 1 application, 1 view';
+    ($s, $d) = api(GET => "/api/gigs/$c->{id}", token => $owner->{token});
+    is_deeply [@{ $d->{data} }{qw(applications_count views_count)}], [1, 1], 'the API shows them';
+    ($s) = api(DELETE => "/api/gigs/$c->{id}", token => $owner->{token});
+    is $s, 200, 'gig deleted';
+    my ($left) = psql_row("SELECT (SELECT count(*) FROM gig_stats WHERE gig_id = '$c->{id}')"
+                          . " + (SELECT count(*) FROM gig_views WHERE gig_id = '$c->{id}')");
+    is $left, 0, 'its stats and view rows went with it';
 };
 
 subtest 'monthly limit (sequential)' => sub {

@@ -119,6 +119,15 @@ sub search_has {
 }
 subtest 'gig takedown and restore' => sub {
     is gig_status($user), 200, 'visible before';
+    my (undef, $cv) = api(POST => '/api/conversations', token => $worker->{token},
+                          json => { participant_id => $poster->{id}, gig_id => $gig->{id} });
+    my $about = $cv->{data}{id};
+    my $embed = sub {
+        my (undef, $r) = api(GET => '/api/conversations', token => $worker->{token});
+        my ($c) = grep { $_->{id} eq $about } @{ $r->{data} };
+        return $c;
+    };
+    is $embed->()->{gig}{id}, $gig->{id}, 'a conversation about the gig shows it';
     ($s) = api(POST => "/api/gigs/$gig->{id}/save", token => $user->{token});
     ok $s == 200 || $s == 201, 'a user bookmarks it';
     ok search_has(), 'in search before';
@@ -137,6 +146,12 @@ subtest 'gig takedown and restore' => sub {
     is $s, 404, 'nobody applies to it';
     my (undef, $saved) = api(GET => '/api/me/saved-gigs', token => $user->{token});
     ok !(grep { $_->{id} eq $gig->{id} } @{ $saved->{data}{data} }), 'gone from the bookmarks';
+    my (undef, $apps) = api(GET => '/api/me/applications', token => $worker->{token});
+    my ($mine) = grep { $_->{gig_id} eq $gig->{id} } @{ $apps->{data}{data} };
+    ok $mine, 'the applicant still lists the application';
+    is $mine->{gig}, undef, 'but not the taken-down gig inside it';
+    ok $embed->(), 'the conversation about it stays';
+    is $embed->()->{gig}, undef, 'without the taken-down gig';
     my ($n) = psql_row("SELECT count(*) FROM gigs WHERE id = '$gig->{id}'");
     is $n, 1, 'kept in the database';
     ($s) = api(POST => "/api/admin/gigs/$gig->{id}/restore", token => $mod->{token}, json => { reason => 'appeal upheld' });
@@ -145,6 +160,10 @@ subtest 'gig takedown and restore' => sub {
     ok search_has(), 'in search again';
     (undef, $saved) = api(GET => '/api/me/saved-gigs', token => $user->{token});
     ok((grep { $_->{id} eq $gig->{id} } @{ $saved->{data}{data} }), 'back in the bookmarks');
+    (undef, $apps) = api(GET => '/api/me/applications', token => $worker->{token});
+    ($mine) = grep { $_->{gig_id} eq $gig->{id} } @{ $apps->{data}{data} };
+    is $mine->{gig}{id}, $gig->{id}, 'the application shows the gig again';
+    is $embed->()->{gig}{id}, $gig->{id}, 'and the conversation';
     ($s) = api(POST => "/api/admin/gigs/$gig->{id}/restore", token => $mod->{token});
     is $s, 409, 'restoring what is not taken down → 409';
     ($s) = api(POST => "/api/admin/gigs/$gig->{id}/takedown", token => $mod->{token});
@@ -223,6 +242,48 @@ subtest 'audit log: admins read it, nobody changes it' => sub {
     }
     my ($after) = psql_row("SELECT count(*) FROM audit_log WHERE actor_id = '$mod->{id}' AND reason IS DISTINCT FROM 'edited'");
     is $after, $n, 'every row intact';
+};
+
+subtest 'moderators read content as stored' => sub {
+    my $g2 = new_gig($poster, title => 'Readable ' . rand_name());
+    (undef, $d) = api(POST => "/api/conversations/$cid/messages", token => $poster->{token}, json => { content => 'private words' });
+    my $private = $d->{data}{id};
+    (undef, $d) = api(POST => "/api/conversations/$cid/messages", token => $poster->{token}, json => { content => 'reported words' });
+    my $reported = $d->{data}{id};
+
+    ($s) = api(GET => "/api/admin/gigs/$g2->{id}");
+    is $s, 401, 'no session → 401';
+    ($s, $d) = api(GET => "/api/admin/gigs/$g2->{id}", token => $user->{token});
+    is $s, 403, 'a user → 403';
+    ok !defined $d->{data}, 'and no content';
+    ($s) = api(GET => '/api/admin/gigs/' . uuid_random(), token => $mod->{token});
+    is $s, 404, 'unknown gig → 404';
+    ($s) = api(GET => '/api/admin/gigs/not-a-uuid', token => $mod->{token});
+    is $s, 404, 'malformed id → 404';
+
+    api(POST => "/api/admin/gigs/$g2->{id}/takedown", token => $mod->{token}, json => { reason => 'spam' });
+    is gig_status($user), 200, '(the other gig unaffected)';
+    ($s, $d) = api(GET => "/api/admin/gigs/$g2->{id}", token => $mod->{token});
+    is $s, 200, 'a moderator reads a taken-down gig';
+    is $d->{data}{content}{title}, $g2->{title}, 'its content';
+    ok $d->{data}{hidden}, 'hidden';
+    is $d->{data}{hidden_cause}, 'takedown', 'and why';
+
+    ($s) = api(GET => "/api/admin/messages/$private", token => $mod->{token});
+    is $s, 404, 'a private message nobody reported → 404';
+    ($s) = api(POST => '/api/reports', token => $worker->{token},
+               json => { subject_type => 'message', subject_id => $reported, reason => 'harassment' });
+    is $s, 201, 'the recipient reports a message';
+    ($s, $d) = api(GET => "/api/admin/messages/$reported", token => $mod->{token});
+    is $s, 200, 'a reported message is readable';
+    is $d->{data}{content}{content}, 'reported words', 'its words';
+    ok !$d->{data}{hidden}, 'not hidden';
+    ($s) = api(GET => "/api/admin/messages/$reported", token => $worker->{token});
+    is $s, 403, 'not by a user, even its recipient, on this route';
+
+    ($s, $d) = api(GET => "/api/admin/reviews/$review", token => $mod->{token});
+    is $s, 200, 'a review';
+    is $d->{data}{content}{comment}, 'awful', 'its words';
 };
 
 done_testing;

@@ -55,6 +55,7 @@ my @reads = (
     ["/api/organizations/$org->{id}/jobs/$other", $poster],
     ["/api/organizations/$org->{id}/jobs/$other/applicants", $poster], ["/api/o/$org->{slug}"],
     ['/api/me/blocks', $applicant], ['/api/admin/reports', $mod], ['/api/admin/audit-log', $mod],
+    ["/api/admin/gigs/$gig->{id}", $mod], ["/api/admin/messages/$other", $mod], ["/api/admin/reviews/$other", $mod],
 );
 
 sub next_xid { (psql_row('SELECT txid_snapshot_xmax(txid_current_snapshot())'))[0] }

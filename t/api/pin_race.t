@@ -28,7 +28,7 @@ for my $to ('closed', 'filled') {
         my ($st) = psql_row("SELECT status FROM gigs WHERE id = '$gig->{id}'");
         is $st, $to, "gig $to";
         is open_apps($gig->{id}), 0, "no pending application on a $to gig";
-        my ($cnt, $rows) = psql_row("SELECT applications_count, (SELECT count(*) FROM applications WHERE gig_id = g.id) FROM gigs g WHERE id = '$gig->{id}'");
+        my ($cnt, $rows) = psql_row("SELECT coalesce(s.applications_count, 0), (SELECT count(*) FROM applications WHERE gig_id = g.id) FROM gigs g LEFT JOIN gig_stats s ON s.gig_id = g.id WHERE g.id = '$gig->{id}'");
         is $cnt, $rows, 'applications_count exact';
     };
 }
@@ -50,7 +50,7 @@ subtest 'withdraw vs accept: the first wins, the second is refused' => sub {
         my ($st) = psql_row("SELECT status FROM applications WHERE id = '$app'");
         is $st, $order eq 'accept first' ? 'accepted' : 'withdrawn', "$order: the first one's status stands";
     }
-    my ($cnt, $live) = psql_row("SELECT applications_count, (SELECT count(*) FROM applications WHERE gig_id = g.id AND status <> 'withdrawn') FROM gigs g WHERE id = '$gig->{id}'");
+    my ($cnt, $live) = psql_row("SELECT coalesce(s.applications_count, 0), (SELECT count(*) FROM applications WHERE gig_id = g.id AND status <> 'withdrawn') FROM gigs g LEFT JOIN gig_stats s ON s.gig_id = g.id WHERE g.id = '$gig->{id}'");
     is $cnt, $live, 'applications_count counts the applications not withdrawn';
 };
 
@@ -100,6 +100,31 @@ subtest 'two messages sending one attachment: exactly one succeeds' => sub {
     is $carrying, 1, 'one message carries the attachment';
     my ($owner) = psql_row("SELECT m.conversation_id FROM attachments t JOIN messages m ON m.id = t.message_id WHERE t.id = '$att'");
     is $owner, $conv[0], 'and the attachment belongs to that message';
+};
+
+# lib/sql/gigs_views.sql's lock order (the gig rows FOR KEY SHARE first, then gig_stats), the
+# order applying takes (its gig FOR UPDATE, then the gig_stats upsert): a session holds the
+# gig as an application does, the views flush queues behind it, then the session counts
+# its application. Without the flush's explicit first lock, the flush would hold the
+# gig_stats row while its foreign-key check waits for the gig: a deadlock, and one of the
+# two (the application or the batch of views) is lost.
+subtest 'views flush vs application: one lock order, nothing lost' => sub {
+    my $poster = new_user();
+    my $gig = new_gig($poster);
+    my ($s) = apply_to(new_user(), $gig->{id});
+    is $s, 201, 'a first application (the gig has its gig_stats row)';
+    my $h = hold("SELECT 1 FROM gigs WHERE id = '$gig->{id}' FOR UPDATE");
+    my $viewer = new_user();
+    ($s) = api(GET => "/api/gigs/$gig->{id}", token => $viewer->{token});
+    is $s, 200, 'a view (answered at once: the flush comes after the response)';
+    ok wait_for(sub { blocked($h) >= 1 }, 15), 'the flush waits behind the held gig';
+    my $in = $h->{in};
+    print $in "INSERT INTO gig_stats AS s (gig_id, applications_count) VALUES ('$gig->{id}', 1)"
+            . " ON CONFLICT (gig_id) DO UPDATE SET applications_count = s.applications_count + 1;\nCOMMIT;\n";
+    close $in;
+    is $?, 0, "the session's count went through (no deadlock)";
+    my $counts = sub { join ',', psql_row("SELECT applications_count, views_count FROM gig_stats WHERE gig_id = '$gig->{id}'") };
+    ok wait_for(sub { $counts->() eq '2,1' }, 15), 'both counted: 2 applications, 1 view' or diag $counts->();
 };
 
 done_testing;
