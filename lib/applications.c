@@ -32,18 +32,28 @@ static const struct vfield app_fields[AF_N] = {
 /* Locks the gig row for the rest of the transaction. Column 0: the caller manages it
  * (its poster, or a member of its organization: sql/008 gig_manager). Column 2 (trust,
  * sql/018): its poster and the caller are a blocked pair; a taken-down gig is not found,
- * nor (trust, sql/022) one whose poster is deactivated or suspended. */
+ * nor (trust, sql/022) one whose poster is deactivated or suspended. Column 3: the
+ * applicant's quota ($3 key, $4 max — 0 = none —, $5 window; ratelimit_answer), hit in
+ * the same round trip and only by an apply that passed the checks before it (a refusal
+ * rolls back anyway). */
 STMT(st_app_gig_lock,
-     "SELECT gig_manager(organization_id, poster_id, $2), status, blocked_pair(poster_id, $2) FROM gigs"
-     " WHERE id = $1 AND (status <> 'draft' OR gig_manager(organization_id, poster_id, $2))"
-     " AND (hidden_at IS NULL OR gig_manager(organization_id, poster_id, $2)) AND NOT user_unreachable(poster_id)"
-     " FOR UPDATE");
+     "SELECT k.manager, k.status, k.blocked,"
+     " CASE WHEN NOT k.manager AND NOT k.blocked AND k.status = 'active' AND $4::bigint > 0"
+     "      THEN gigd_rate_hit($3, 1, $4::bigint, $5::int) ELSE 0 END"
+     " FROM (SELECT gig_manager(organization_id, poster_id, $2) AS manager, status,"
+     "              blocked_pair(poster_id, $2) AS blocked FROM gigs"
+     "        WHERE id = $1 AND (status <> 'draft' OR gig_manager(organization_id, poster_id, $2))"
+     "        AND (hidden_at IS NULL OR gig_manager(organization_id, poster_id, $2))"
+     "        AND NOT user_unreachable(poster_id) FOR UPDATE) k");
 
-/* Inside the transaction: the gig must be someone else's and open. */
+/* Inside the transaction: the gig must be someone else's and open, the applicant within
+ * the quota (seed 000: 50 applications per 24 h, GIGD_QUOTA_APPLICATIONS). */
 static enum result apply_locked(struct gctx *g, const struct vvalue *v, const char **json)
 {
     PGresult *r;
-    enum result rc = DB_RUN(g, &r, &st_app_gig_lock, v[AF_GIG].s, g->user_id);
+    enum result rc = DB_RUN(g, &r, &st_app_gig_lock, v[AF_GIG].s, g->user_id,
+                            ratelimit_quota_key(g, "apply", g->user_id),
+                            arena_sprintf(g->a, "%ld", cfg.quota_applications), "86400");
     if (rc)
         return rc;
     if (PQntuples(r) != 1)
@@ -54,6 +64,8 @@ static enum result apply_locked(struct gctx *g, const struct vvalue *v, const ch
         return gctx_fail(g, R_FORBIDDEN, TRUST_BLOCKED_MSG);
     if (strcmp(db_val(r, 0, 1), "active"))
         return gctx_fail_field(g, "gig_id", "gig is not accepting applications");
+    if ((rc = ratelimit_answer(g, db_val(r, 0, 3), RATELIMIT_QUOTA_MSG)))
+        return rc;
     rc = DB_ONE(g, json, "Gig not found", &st_app_insert, v[AF_GIG].s, g->user_id, v[AF_COVER].text,
                 v[AF_RATE].text, v[AF_TIMELINE].text, v[AF_PORTFOLIO].text, v[AF_TOOLS].text);
     if (rc == R_CONFLICT && db_violated(g, "applications_gig_applicant_key"))
@@ -67,10 +79,8 @@ enum result applications_create(struct gctx *g, const cJSON *body, const char **
     enum result rc = validate(g, body, app_fields, v);
     if (rc || (rc = db_begin(g)))
         return rc;
-    /* seed 000: 50 applications per 24 h (GIGD_QUOTA_APPLICATIONS); undone with a failed apply */
-    if (!(rc = ratelimit_quota(g, "apply", g->user_id, cfg.quota_applications, 86400)))
-        rc = apply_locked(g, v, json);
-    return db_finish(g, rc);
+    /* a failed apply rolls back, its quota hit with it */
+    return db_finish(g, apply_locked(g, v, json));
 }
 
 /* The gig row is locked first (same order as applying), then the application. */

@@ -21,7 +21,7 @@ int db_connect(struct db *db, const char *conninfo)
         stage_count(STAGE_EV_DB_RECONNECT); /* every caller without conninfo is reopening a lost connection */
     if (db->conn)
         PQfinish(db->conn);
-    db->in_tx = false;
+    db->in_tx = db->begin_pending = false;
     db->tag[0] = '\0';
     /* Unique across the process's connections, so "prepared on this connection" and
      * per-connection settings keyed by gen never mistake the standby for the primary. */
@@ -64,6 +64,19 @@ static bool conn_ok(struct db *db)
 }
 
 static bool ping(struct db *db);
+
+/* Reopens a lost connection when nothing of a transaction was on it: outside one, or
+ * when its BEGIN is still pending (it then goes out on the new connection). */
+static bool reopen(struct db *db)
+{
+    bool pending = db->in_tx && db->begin_pending;
+    if (db->in_tx && !pending)
+        return false;
+    if (db_connect(db, NULL) < 0)
+        return false;
+    db->in_tx = db->begin_pending = pending;
+    return true;
+}
 
 bool db_ping(struct db *db)
 {
@@ -135,7 +148,7 @@ static enum result ensure_prepared(struct gctx *g, struct stmt *s, bool *retryab
     const char *st = PQresultStatus(p) == PGRES_COMMAND_OK ? NULL : PQresultErrorField(p, PG_DIAG_SQLSTATE);
     if (PQresultStatus(p) != PGRES_COMMAND_OK && !(st && state_is(st, SQLSTATE_DUPLICATE_STATEMENT))) {
         /* (a duplicate means it is already prepared on this connection: fine) */
-        if (!conn_ok(db) && !db->in_tx)
+        if (!conn_ok(db) && (!db->in_tx || db->begin_pending))
             *retryable = true;
         log_error("db: prepare %s failed: %s", s->name, PQresultErrorMessage(p));
         stage_count(STAGE_EV_DB_ERROR);
@@ -159,9 +172,9 @@ static enum result exec_failed(struct gctx *g, struct stmt *s, PGresult *r, bool
     enum result cls = classify(g, r);
     if (!conn_ok(db)) {
         cls = R_UNAVAILABLE;
-        if (!db->in_tx)
+        if (!db->in_tx || db->begin_pending)
             *retryable = true;
-        db->in_tx = false;
+        db->in_tx = db->begin_pending; /* an unsent BEGIN is sent again on the next connection */
     }
     if (cls == R_ERR || cls == R_UNAVAILABLE || cls == R_TIMEOUT) {
         log_error("db: %s failed: %s", s->name, PQresultErrorMessage(r));
@@ -185,7 +198,7 @@ static enum result exec_failed(struct gctx *g, struct stmt *s, PGresult *r, bool
 static void tag_request(struct db *db)
 {
     const char *rid = log_request_id();
-    if (!cfg.db_trace || !rid[0] || db->in_tx || !strcmp(db->tag, rid))
+    if (!cfg.db_trace || !rid[0] || (db->in_tx && !db->begin_pending) || !strcmp(db->tag, rid))
         return;
     char name[80];
     snprintf(name, sizeof name, "gigd %.60s", rid);
@@ -197,19 +210,71 @@ static void tag_request(struct db *db)
     PQclear(r);
 }
 
+/* The results of a pipeline of BEGIN and one statement, up to its sync: the statement's
+ * (or BEGIN's, when BEGIN failed); NULL when the connection failed first. Two NULLs in a
+ * row (each query's results end with one) mean nothing more is coming. */
+static PGresult *pipeline_results(struct db *db)
+{
+    PGresult *out = NULL, *r;
+    int nulls = 0, seen = 0;
+    while (nulls < 2) {
+        if (!(r = PQgetResult(db->conn))) {
+            nulls++;
+            continue;
+        }
+        nulls = 0;
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (seen++ == 0 && st == PGRES_COMMAND_OK) { /* BEGIN's: the transaction is open */
+            db->begin_pending = false;
+            PQclear(r);
+            continue;
+        }
+        if (out && PQresultStatus(out) != PGRES_PIPELINE_ABORTED && st == PGRES_PIPELINE_ABORTED) {
+            PQclear(r); /* BEGIN failed: its error is the answer, not the skipped statement */
+            continue;
+        }
+        PQclear(out);
+        out = r;
+    }
+    return out;
+}
+
+/* BEGIN and the transaction's first statement in one round trip (libpq pipeline mode):
+ * the statement's result, NULL when the connection failed (then closed). */
+static PGresult *exec_with_begin(struct db *db, struct stmt *s, int n, const char *const *params)
+{
+    PGresult *out = NULL;
+    if (PQenterPipelineMode(db->conn) && PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
+        PQsendQueryPrepared(db->conn, s->name, n, params, NULL, NULL, 0) && PQpipelineSync(db->conn))
+        out = pipeline_results(db);
+    if (!PQexitPipelineMode(db->conn)) {
+        /* results left unread: the connection's state is unknown, so it is not reused */
+        log_error("db: pipeline for %s failed: %s", s->name, PQerrorMessage(db->conn));
+        PQclear(out);
+        db_close(db);
+        return NULL;
+    }
+    return out;
+}
+
 /* One attempt; *retryable is set when the connection died outside a transaction. */
 static enum result attempt(struct gctx *g, struct stmt *s, int n, const char *const *params, PGresult **out,
                            bool *retryable)
 {
     struct db *db = g->db;
     *retryable = false;
-    if (!conn_ok(db) && (db->in_tx || db_connect(db, NULL) < 0))
+    if (!conn_ok(db) && !reopen(db))
         return gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
     tag_request(db);
     enum result rc = ensure_prepared(g, s, retryable);
     if (rc)
         return rc;
-    PGresult *r = PQexecPrepared(db->conn, s->name, n, params, NULL, NULL, 0);
+    PGresult *r = db->begin_pending ? exec_with_begin(db, s, n, params)
+                                    : PQexecPrepared(db->conn, s->name, n, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
         return exec_failed(g, s, r, retryable);
@@ -227,27 +292,35 @@ static long now_s(void)
 
 static void note_write(struct gctx *g, struct stmt *s);
 
-static enum result run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params);
+static enum result run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params, bool once);
 
 /* The scoreboard shows the statement in flight (its name: never its parameters). */
 enum result db_run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params)
 {
     enum stage prev = stage_enter(STAGE_DB, s->name);
-    enum result rc = run(g, s, out, n, params);
+    enum result rc = run(g, s, out, n, params, false);
     stage_leave(prev);
     return rc;
 }
 
-static enum result run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params)
+enum result db_run_once(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params)
+{
+    enum stage prev = stage_enter(STAGE_DB, s->name);
+    enum result rc = run(g, s, out, n, params, true);
+    stage_leave(prev);
+    return rc;
+}
+
+static enum result run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params, bool once)
 {
     bool retry;
     g->constraint = g->sqlstate = NULL;
     *out = NULL;
     enum result rc = attempt(g, s, n, params, out, &retry);
-    if (rc && retry) {
+    if (rc && retry && !once) {
         /* The server went away (restart): reconnect once and try again. */
         log_warn("db: connection lost, reconnecting");
-        if (db_connect(g->db, NULL) == 0)
+        if (reopen(g->db))
             rc = attempt(g, s, n, params, out, &retry);
     }
     if (rc == R_UNAVAILABLE && g->db->primary) {
@@ -276,50 +349,25 @@ enum result db_one(struct gctx *g, struct stmt *s, const char *missing, const ch
     return R_SUCCESS;
 }
 
-static enum result exec_simple(struct gctx *g, const char *sql)
-{
-    struct db *db = g->db;
-    if (!conn_ok(db) && (db->in_tx || db_connect(db, NULL) < 0))
-        return gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
-    enum stage prev = stage_enter(STAGE_DB, sql);
-    tag_request(db);
-    PGresult *r = PQexec(db->conn, sql);
-    ExecStatusType st = PQresultStatus(r);
-    PQclear(r);
-    stage_leave(prev);
-    if (st != PGRES_COMMAND_OK) {
-        stage_count(STAGE_EV_DB_ERROR);
-        if (!conn_ok(db))
-            return gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
-        log_error("db: %s failed: %s", sql, PQerrorMessage(db->conn));
-        return gctx_fail(g, R_ERR, "Internal error");
-    }
-    return R_SUCCESS;
-}
-
 static void tx_guard(void *p)
 {
     struct db *db = p;
-    if (db->in_tx && conn_ok(db)) {
+    if (db->in_tx && !db->begin_pending && conn_ok(db)) {
         enum stage prev = stage_enter(STAGE_DB, "ROLLBACK");
         PGresult *r = PQexec(db->conn, "ROLLBACK");
         PQclear(r);
         stage_leave(prev);
     }
-    db->in_tx = false;
+    db->in_tx = db->begin_pending = false;
 }
 
+/* Sends nothing: the BEGIN waits for the first statement (attempt), saving a round trip
+ * per transaction. */
 enum result db_begin(struct gctx *g)
 {
     if (g->db->in_tx)
         return R_SUCCESS;
-    enum result rc = exec_simple(g, "BEGIN");
-    /* A dead connection is noticed here first after a server restart. */
-    if (rc == R_UNAVAILABLE && db_connect(g->db, NULL) == 0)
-        rc = exec_simple(g, "BEGIN");
-    if (rc)
-        return rc;
-    g->db->in_tx = true;
+    g->db->in_tx = g->db->begin_pending = true;
     arena_on_cleanup(g->a, tx_guard, g->db);
     return R_SUCCESS;
 }
@@ -343,6 +391,10 @@ static enum result commit(struct gctx *g)
     if (!db->in_tx)
         return R_SUCCESS;
     db->in_tx = false;
+    if (db->begin_pending) { /* no statement ran: there is nothing to commit */
+        db->begin_pending = false;
+        return R_SUCCESS;
+    }
     if (!conn_ok(db) || !PQsendQuery(db->conn, "SELECT gigd_take_events(); COMMIT"))
         return gctx_fail(g, R_UNAVAILABLE, "Database unavailable");
     const char *events = NULL;
@@ -369,12 +421,20 @@ static enum result commit(struct gctx *g)
         stage_count(STAGE_EV_DB_ERROR);
         return gctx_fail(g, conn_ok(db) ? R_ERR : R_UNAVAILABLE, conn_ok(db) ? "Internal error" : "Database unavailable");
     }
-    if (events && g->events) /* a second transaction in one request: join the two arrays */
-        events = arena_sprintf(g->a, "%.*s,%s", (int)strlen(g->events) - 1, g->events, events + 1);
-    if (events)
-        g->events = events;
+    db_add_events(g, events);
     note_write(g, NULL);
     return R_SUCCESS;
+}
+
+void db_add_events(struct gctx *g, const char *events)
+{
+    if (!events)
+        return;
+    if (g->events) /* a second transaction in one request: join the two arrays */
+        events = arena_sprintf(g->a, "%.*s,%s", (int)strlen(g->events) - 1, g->events, events + 1);
+    else
+        events = arena_strdup(g->a, events);
+    g->events = events;
 }
 
 void db_rollback(struct gctx *g)

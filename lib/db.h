@@ -12,6 +12,7 @@ struct db {
     const char *conninfo;
     unsigned gen;       /* bumped on every (re)connect: statements prepared on older gens are stale */
     bool in_tx;
+    bool begin_pending; /* in_tx, but its BEGIN not sent yet: it goes with the first statement */
     char tag[64];       /* request id last set as application_name on this connection */
     /* The read connection (GIGD_DATABASE_READ_URL) only: */
     struct db *primary; /* where its reads fall back to */
@@ -41,6 +42,10 @@ bool db_ping(struct db *db);
  * R_INVALID for check, not-null, foreign-key and malformed-value errors, else R_ERR;
  * g->constraint and g->sqlstate name what was violated (compare with sqlstate.h). */
 enum result db_run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params);
+/* db_run without the one retry after a lost connection: for a write that commits on its
+ * own (one statement, no transaction), which the server may have committed before the
+ * connection broke — run again, it would be done twice. */
+enum result db_run_once(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params);
 /* Runs a statement expected to yield one row: *out is its first column (NULL for SQL
  * NULL, arena-owned); no row → R_NOTFOUND with `missing` as the message. */
 enum result db_one(struct gctx *g, struct stmt *s, const char *missing, const char **out, int n,
@@ -49,12 +54,15 @@ enum result db_one(struct gctx *g, struct stmt *s, const char *missing, const ch
 #define DB_ARGS(...) DB_NARGS(__VA_ARGS__), (const char *const[]){__VA_ARGS__}
 /* DB_RUN(g, &res, &st_x, a, b) / DB_ONE(g, &json, "Gig not found", &st_x, a, b) */
 #define DB_RUN(g, out, st, ...) db_run((g), (st), (out), DB_ARGS(__VA_ARGS__))
+#define DB_RUN_ONCE(g, out, st, ...) db_run_once((g), (st), (out), DB_ARGS(__VA_ARGS__))
 #define DB_RUN0(g, out, st) db_run((g), (st), (out), 0, NULL)
 #define DB_ONE(g, out, missing, st, ...) db_one((g), (st), (missing), (out), DB_ARGS(__VA_ARGS__))
 #define DB_ONE0(g, out, missing, st) db_one((g), (st), (missing), (out), 0, NULL)
 
 /* Transactions: begin/commit return R_SUCCESS or an error set on g. A transaction still
- * open when the arena resets is rolled back. */
+ * open when the arena resets is rolled back. BEGIN goes to the server with the
+ * transaction's first statement, in the same round trip (an error that a BEGIN of its
+ * own would have met is then that statement's). */
 enum result db_begin(struct gctx *g);
 enum result db_commit(struct gctx *g);
 void db_rollback(struct gctx *g);
@@ -62,6 +70,12 @@ void db_rollback(struct gctx *g);
  * R_SUCCESS and returns the commit's result, else rolls back and returns rc. The one
  * exit of a transactional function: `out: return db_finish(g, rc);`. */
 enum result db_finish(struct gctx *g, enum result rc);
+
+/* Adds events (a JSON array in gigd_take_events()'s shape, or NULL) to the request's
+ * events to publish: for a write that committed as one statement in its own implicit
+ * transaction and returned its events itself (no COMMIT follows to take them). Call it
+ * only once that statement has succeeded (it has then committed). */
+void db_add_events(struct gctx *g, const char *events);
 
 /* Read replica. Reads that tolerate a little lag (public search, profiles, ratings) run
  * between db_read_begin and db_read_end: on the streaming standby named by

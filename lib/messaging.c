@@ -278,15 +278,30 @@ static enum result parse_attachments(struct gctx *g, const cJSON *body, const ch
     return R_SUCCESS;
 }
 
-/* trust: whether the caller, a participant, and the other participant are a blocked pair;
- * column 1: the other participant is deactivated or suspended (sql/022). */
-STMT(st_msg_blocked,
-     "SELECT blocked_pair(c.user_a, c.user_b),"
-     " user_unreachable(CASE WHEN c.user_a = $2::uuid THEN c.user_b ELSE c.user_a END)"
-     " FROM conversations c WHERE c.id = $1 AND $2::uuid IN (c.user_a, c.user_b)");
+/* The answer of st_msg_send's row: each refusal in the order the old separate checks
+ * gave them (trust, then participation, attachments, quota). */
+static enum result send_outcome(struct gctx *g, PGresult *r)
+{
+    if (db_bool(r, 0, 1))
+        return gctx_fail(g, R_FORBIDDEN, TRUST_BLOCKED_MSG);
+    if (db_bool(r, 0, 2))
+        return gctx_fail(g, R_NOTFOUND, "User not found");
+    if (!db_bool(r, 0, 0))
+        return gctx_fail(g, R_NOTFOUND, "Conversation not found");
+    if (!db_bool(r, 0, 3))
+        return gctx_fail_field(g, "attachments", "contains an attachment that is not yours or was already sent");
+    enum result rc = ratelimit_answer(g, db_val(r, 0, 4), RATELIMIT_QUOTA_MSG);
+    if (rc)
+        return rc;
+    if (!db_val(r, 0, 5)) {
+        log_error("messaging: send passed its checks but stored no message");
+        return gctx_fail(g, R_ERR, "Internal error");
+    }
+    return R_SUCCESS;
+}
 
-/* st_msg_send (lib/sql/messaging.sql) checks the sender, claims the attachments, inserts
- * the message and notifies the other participant in one statement. */
+/* st_msg_send (lib/sql/messaging.sql) is the whole send: checks, quota hit, message,
+ * attachments, notification, in one statement that commits on its own. */
 enum result messaging_send(struct gctx *g, const char *conv_id, const cJSON *body, const char **json)
 {
     enum result rc = check_id(g, conv_id);
@@ -300,32 +315,18 @@ enum result messaging_send(struct gctx *g, const char *conv_id, const cJSON *bod
     if (vr || ar)
         return gctx_fail(g, R_INVALID, "Validation failed");
     PGresult *r;
-    if ((rc = DB_RUN(g, &r, &st_msg_blocked, conv_id, g->user_id)))
+    /* never retried: a send the server committed before the connection broke would be
+     * stored twice */
+    rc = DB_RUN_ONCE(g, &r, &st_msg_send, conv_id, g->user_id, v[0].s, att_ids, cfg.public_url,
+                ratelimit_quota_key(g, "msg", g->user_id), arena_sprintf(g->a, "%ld", cfg.quota_messages),
+                "3600");
+    if (rc || (rc = send_outcome(g, r)))
         return rc;
-    if (PQntuples(r) == 1 && db_bool(r, 0, 0))
-        return gctx_fail(g, R_FORBIDDEN, TRUST_BLOCKED_MSG);
-    if (PQntuples(r) == 1 && db_bool(r, 0, 1))
-        return gctx_fail(g, R_NOTFOUND, "User not found");
-    /* The quota hit goes with the transaction: a refused send costs nothing. */
-    if ((rc = db_begin(g)) || (rc = ratelimit_quota(g, "msg", g->user_id, cfg.quota_messages, 3600)))
-        return rc;
-    rc = DB_RUN(g, &r, &st_msg_send, conv_id, g->user_id, v[0].s, att_ids, cfg.public_url);
-    if (rc)
-        return rc;
-    if (db_ll(r, 0, 0) != 1) {
-        db_rollback(g);
-        return gctx_fail(g, R_NOTFOUND, "Conversation not found");
-    }
-    if (!db_val(r, 0, 1)) {
-        db_rollback(g);
-        return gctx_fail_field(g, "attachments", "contains an attachment that is not yours or was already sent");
-    }
-    const char *msg = arena_strdup(g->a, db_val(r, 0, 1));
-    rc = db_commit(g);
-    if (rc)
-        return rc;
-    realtime_publish(g->a, REALTIME_CONVERSATION, conv_id, "message", msg);
-    *json = msg;
+    /* Committed: the notification goes out with the request's events, the message on the
+     * conversation's channel. */
+    db_add_events(g, db_val(r, 0, 6));
+    *json = db_val(r, 0, 5);
+    realtime_publish(g->a, REALTIME_CONVERSATION, conv_id, "message", *json);
     return R_SUCCESS;
 }
 

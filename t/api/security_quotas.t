@@ -36,8 +36,20 @@ subtest 'messages: GIGD_QUOTA_MESSAGES (600) per hour' => sub {
     fill("msg:$a->{id}", 600);
     ($s, $d, $res) = api(POST => "/api/conversations/$cid/messages", token => $a->{token}, json => { content => 'flood' });
     limited('message over the quota', $s, $d, $res);
+    my ($flood) = psql_row("SELECT count(*) FROM messages WHERE conversation_id = '$cid' AND content = 'flood'");
+    is $flood, 0, '... and the refused message was not stored';
     ($s) = api(POST => "/api/conversations/$cid/messages", token => $b->{token}, json => { content => 'reply' });
     is $s, 201, 'the other participant is not limited';
+    # the send is one statement with its quota hit: a refused send with a foreign
+    # attachment costs nothing either
+    psql("INSERT INTO rate_limits VALUES ('msg:$b->{id}', now(), 5) ON CONFLICT (key) DO UPDATE SET hits = 5, window_start = now()");
+    ($s) = api(POST => "/api/conversations/$cid/messages", token => $b->{token},
+               json => { content => 'x', attachments => [uuid_random()] });
+    is $s, 400, 'a send with an attachment that is not the sender\'s';
+    is counter("msg:$b->{id}"), 5, '... costs nothing';
+    ($s) = api(POST => "/api/conversations/$cid/messages", token => $b->{token}, json => { content => 'counted' });
+    is $s, 201, 'a send';
+    is counter("msg:$b->{id}"), 6, '... costs one';
 };
 
 subtest 'conversations: GIGD_QUOTA_CONVERSATIONS (100) new ones per day' => sub {
