@@ -150,8 +150,9 @@ enum result moderation_suspend(struct gctx *g, const char *user_id, bool suspend
 
 static const char *const content_types[] = {"gig", "message", "review", NULL};
 
-enum result moderation_takedown(struct gctx *g, const char *type, const char *id, bool down, const cJSON *body,
-                                const char **json)
+/* A moderator acting on content of a known type with a well-formed id (404 otherwise,
+ * after the role check, so the refusal of a non-moderator never varies). */
+static enum result moderate_content(struct gctx *g, const char *type, const char *id)
 {
     enum result rc = moderation_require(g, "moderator");
     if (rc)
@@ -161,6 +162,15 @@ enum result moderation_takedown(struct gctx *g, const char *type, const char *id
         known |= !strcmp(type, content_types[i]);
     if (!known || !market_id(id))
         return gctx_fail(g, R_NOTFOUND, "Not found");
+    return R_SUCCESS;
+}
+
+enum result moderation_takedown(struct gctx *g, const char *type, const char *id, bool down, const cJSON *body,
+                                const char **json)
+{
+    enum result rc = moderate_content(g, type, id);
+    if (rc)
+        return rc;
     struct vvalue v[1];
     if ((rc = validate(g, body, reason_fields, v)))
         return rc;
@@ -176,14 +186,9 @@ enum result moderation_takedown(struct gctx *g, const char *type, const char *id
 /* A moderator's read of one piece of content, hidden or not (st_mod_content says which). */
 enum result moderation_content(struct gctx *g, const char *type, const char *id, const char **json)
 {
-    enum result rc = moderation_require(g, "moderator");
+    enum result rc = moderate_content(g, type, id);
     if (rc)
         return rc;
-    bool known = false;
-    for (int i = 0; content_types[i]; i++)
-        known |= !strcmp(type, content_types[i]);
-    if (!known || !market_id(id))
-        return gctx_fail(g, R_NOTFOUND, "Not found");
     return DB_ONE(g, json, "Not found", &st_mod_content, type, id);
 }
 
