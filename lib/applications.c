@@ -1,11 +1,12 @@
 /* applications.c — applications and their statuses. applications_count (gig_stats,
  * sql/026) counts the gig's applications that are not withdrawn; it changes only under
  * the gig's row lock, taken first, then gig_stats' row (an upsert ± 1), in the
- * transaction that inserts or withdraws, so concurrent applicants cannot lose an
- * increment. */
+ * transaction (for an apply, the one statement) that inserts or withdraws, so
+ * concurrent applicants cannot lose an increment. */
 #include "applications.h"
 #include "config.h"
 #include "db.h"
+#include "log.h"
 #include "ratelimit.h"
 #include "market.h"
 #include "validate.h"
@@ -29,34 +30,11 @@ static const struct vfield app_fields[AF_N] = {
     [AF_TOOLS] = {.name = "ai_tools_to_use", .type = V_STRINGS, .max = 30, .item_max = 50},
 };
 
-/* Locks the gig row for the rest of the transaction. Column 0: the caller manages it
- * (its poster, or a member of its organization: sql/008 gig_manager). Column 2 (trust,
- * sql/018): its poster and the caller are a blocked pair; a taken-down gig is not found,
- * nor (trust, sql/022) one whose poster is deactivated or suspended. Column 3: the
- * applicant's quota ($3 key, $4 max — 0 = none —, $5 window; ratelimit_answer), hit in
- * the same round trip and only by an apply that passed the checks before it (a refusal
- * rolls back anyway). */
-STMT(st_app_gig_lock,
-     "SELECT k.manager, k.status, k.blocked,"
-     " CASE WHEN NOT k.manager AND NOT k.blocked AND k.status = 'active' AND $4::bigint > 0"
-     "      THEN gigd_rate_hit($3, 1, $4::bigint, $5::int) ELSE 0 END"
-     " FROM (SELECT gig_manager(organization_id, poster_id, $2) AS manager, status,"
-     "              blocked_pair(poster_id, $2) AS blocked FROM gigs"
-     "        WHERE id = $1 AND (status <> 'draft' OR gig_manager(organization_id, poster_id, $2))"
-     "        AND (hidden_at IS NULL OR gig_manager(organization_id, poster_id, $2))"
-     "        AND NOT user_unreachable(poster_id) FOR UPDATE) k");
-
-/* Inside the transaction: the gig must be someone else's and open, the applicant within
- * the quota (seed 000: 50 applications per 24 h, GIGD_QUOTA_APPLICATIONS). */
-static enum result apply_locked(struct gctx *g, const struct vvalue *v, const char **json)
+/* The answer of st_app_apply (lib/sql/applications.sql): the first refusal, in the order
+ * the checks run, or the application. */
+static enum result apply_outcome(struct gctx *g, PGresult *r, const char **json)
 {
-    PGresult *r;
-    enum result rc = DB_RUN(g, &r, &st_app_gig_lock, v[AF_GIG].s, g->user_id,
-                            ratelimit_quota_key(g, "apply", g->user_id),
-                            arena_sprintf(g->a, "%ld", cfg.quota_applications), "86400");
-    if (rc)
-        return rc;
-    if (PQntuples(r) != 1)
+    if (!db_val(r, 0, 0))
         return gctx_fail(g, R_NOTFOUND, "Gig not found");
     if (db_bool(r, 0, 0))
         return gctx_fail(g, R_FORBIDDEN, "You cannot apply to your own gig");
@@ -64,23 +42,38 @@ static enum result apply_locked(struct gctx *g, const struct vvalue *v, const ch
         return gctx_fail(g, R_FORBIDDEN, TRUST_BLOCKED_MSG);
     if (strcmp(db_val(r, 0, 1), "active"))
         return gctx_fail_field(g, "gig_id", "gig is not accepting applications");
-    if ((rc = ratelimit_answer(g, db_val(r, 0, 3), RATELIMIT_QUOTA_MSG)))
+    enum result rc = ratelimit_answer(g, db_val(r, 0, 3), RATELIMIT_QUOTA_MSG);
+    if (rc)
         return rc;
-    rc = DB_ONE(g, json, "Gig not found", &st_app_insert, v[AF_GIG].s, g->user_id, v[AF_COVER].text,
-                v[AF_RATE].text, v[AF_TIMELINE].text, v[AF_PORTFOLIO].text, v[AF_TOOLS].text);
-    if (rc == R_CONFLICT && db_violated(g, "applications_gig_applicant_key"))
-        return gctx_fail(g, R_CONFLICT, "You have already applied to this gig");
-    return rc;
+    if (!(*json = db_val(r, 0, 4))) {
+        log_error("applications: an apply passed its checks but stored nothing");
+        return gctx_fail(g, R_ERR, "Internal error");
+    }
+    return R_SUCCESS;
 }
 
+/* One statement, its own transaction: the gig must be someone else's and open, the
+ * applicant within the quota (seed 000: 50 applications per 24 h,
+ * GIGD_QUOTA_APPLICATIONS). */
 enum result applications_create(struct gctx *g, const cJSON *body, const char **json)
 {
     struct vvalue v[AF_N];
     enum result rc = validate(g, body, app_fields, v);
-    if (rc || (rc = db_begin(g)))
+    if (rc)
         return rc;
-    /* a failed apply rolls back, its quota hit with it */
-    return db_finish(g, apply_locked(g, v, json));
+    PGresult *r;
+    /* never retried: an apply the server committed before the connection broke would be
+     * answered 409 the second time */
+    rc = DB_RUN_ONCE(g, &r, &st_app_apply, v[AF_GIG].s, g->user_id, v[AF_COVER].text, v[AF_RATE].text,
+                     v[AF_TIMELINE].text, v[AF_PORTFOLIO].text, v[AF_TOOLS].text,
+                     ratelimit_quota_key(g, "apply", g->user_id),
+                     arena_sprintf(g->a, "%ld", cfg.quota_applications), "86400");
+    if (rc == R_CONFLICT && db_violated(g, "applications_gig_applicant_key"))
+        return gctx_fail(g, R_CONFLICT, "You have already applied to this gig");
+    if (rc || (rc = apply_outcome(g, r, json)))
+        return rc;
+    db_add_events(g, db_val(r, 0, 5)); /* committed: the notifications go out */
+    return R_SUCCESS;
 }
 
 /* The gig row is locked first (same order as applying), then the application. */
