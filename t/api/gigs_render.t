@@ -154,6 +154,15 @@ sub same_page {
         $item =~ /^\{"id":"([0-9a-f-]{36})"/ or die "no id first: $item";
         my ($id, $sql) = ($1, sql_json($1));
         ($item, $sql) = (counters_masked($item), counters_masked($sql)) unless $mine{$id};
+        # Another test's gig edited between the page and gig_json (its updated_at moved)
+        # says nothing about the renderers.
+        my ($at_page) = $item =~ /"updated_at":"([^"]*)"\}$/;
+        my ($at_sql) = $sql =~ /"updated_at":"([^"]*)"\}$/;
+        if (!$mine{$id} && ($at_page // '') ne ($at_sql // '')) {
+            pass "$name: gig $id was edited meanwhile by another test";
+            push @ids, $id;
+            next;
+        }
         is $item, $sql, "$name: gig $id, same bytes as gig_json" . ($mine{$id} ? '' : ' (counters aside)');
         push @ids, $id;
     }
