@@ -1,5 +1,6 @@
 /* market.c — paging, query-string numbers and list envelopes for the marketplace. */
 #include "market.h"
+#include "db.h"
 #include "validate.h"
 #include <ctype.h>
 #include <math.h>
@@ -26,6 +27,20 @@ const char *market_paginated(struct gctx *g, const struct paging *p, const char 
     bool more = (long long)p->page * p->limit < total;
     return arena_sprintf(g->a, "{\"data\":%s,\"total\":%lld,\"page\":%ld,\"limit\":%ld,\"hasMore\":%s}",
                          data ? data : "[]", total, p->page, p->limit, more ? "true" : "false");
+}
+
+enum result market_owned_page(struct gctx *g, struct stmt *st, const char *owner, const char *page,
+                              const char *limit, const char **json)
+{
+    struct paging pg;
+    enum result rc = market_paging(g, page, limit, &pg);
+    if (rc)
+        return rc;
+    PGresult *r;
+    if ((rc = DB_RUN(g, &r, st, owner, pg.limit_s, pg.offset_s)))
+        return rc;
+    *json = market_paginated(g, &pg, db_val(r, 0, 1), db_ll(r, 0, 0));
+    return R_SUCCESS;
 }
 
 const char *market_money_param(struct gctx *g, const char *field, const char *s, long long *minor)

@@ -28,6 +28,11 @@ enum result market_paging(struct gctx *g, const char *page, const char *limit, s
 enum result market_array_paging(struct gctx *g, const char *page, const char *limit, struct paging *out);
 /* {"data":<data>,"total":N,"page":P,"limit":L,"hasMore":bool} in g's arena. */
 const char *market_paginated(struct gctx *g, const struct paging *p, const char *data, long long total);
+/* One page of an owner's rows: st takes ($1 owner, $2 limit, $3 offset) and answers one
+ * row (total, page as a JSON array); *json is the paginated envelope. */
+struct stmt;
+enum result market_owned_page(struct gctx *g, struct stmt *st, const char *owner, const char *page,
+                              const char *limit, const char **json);
 /* A non-negative money amount in major units with ≤ 2 decimals → minor units text;
  * NULL (and a field error) when invalid. */
 const char *market_money_param(struct gctx *g, const char *field, const char *s, long long *minor);

@@ -142,16 +142,7 @@ enum result organizations_create(struct gctx *g, const cJSON *body, const char *
 
 enum result organizations_mine(struct gctx *g, const char *page, const char *limit, const char **json)
 {
-    struct paging pg;
-    enum result rc = market_paging(g, page, limit, &pg);
-    if (rc)
-        return rc;
-    PGresult *r;
-    rc = DB_RUN(g, &r, &st_org_mine, g->user_id, pg.limit_s, pg.offset_s);
-    if (rc)
-        return rc;
-    *json = market_paginated(g, &pg, db_val(r, 0, 1), db_ll(r, 0, 0));
-    return R_SUCCESS;
+    return market_owned_page(g, &st_org_mine, g->user_id, page, limit, json);
 }
 
 enum result organizations_get(struct gctx *g, const char *id, const char **json)

@@ -327,15 +327,7 @@ enum result payouts_on_payout(struct gctx *g, const char *account, const cJSON *
 
 enum result payouts_list(struct gctx *g, const char *page, const char *limit, const char **json)
 {
-    struct paging p;
-    enum result rc = market_paging(g, page, limit, &p);
-    if (rc)
-        return rc;
-    PGresult *r;
-    if ((rc = DB_RUN(g, &r, &st_payouts_list, g->user_id, p.limit_s, p.offset_s)))
-        return rc;
-    *json = market_paginated(g, &p, db_val(r, 0, 0), db_ll(r, 0, 1));
-    return R_SUCCESS;
+    return market_owned_page(g, &st_payouts_list, g->user_id, page, limit, json);
 }
 
 /* ------------------------------------------------------------------ receipts */

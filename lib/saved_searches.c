@@ -124,15 +124,7 @@ out:
 
 enum result saved_searches_list(struct gctx *g, const char *page, const char *limit, const char **json)
 {
-    struct paging pg;
-    enum result rc = market_paging(g, page, limit, &pg);
-    if (rc)
-        return rc;
-    PGresult *r;
-    if ((rc = DB_RUN(g, &r, &st_ss_list, g->user_id, pg.limit_s, pg.offset_s)))
-        return rc;
-    *json = market_paginated(g, &pg, db_val(r, 0, 1), db_ll(r, 0, 0));
-    return R_SUCCESS;
+    return market_owned_page(g, &st_ss_list, g->user_id, page, limit, json);
 }
 
 STMT(st_ss_delete, "DELETE FROM saved_searches WHERE id = $1 AND user_id = $2 RETURNING id");

@@ -92,15 +92,15 @@ SELECT notify(p.user_id, 'payout_failed', '⚠️ Payout failed',
 FROM p;
 
 -- name: st_payouts_list
--- A page of the caller's payouts, newest first, and how many there are.
-SELECT coalesce((SELECT json_agg(json_build_object(
+-- How many payouts the caller has, and a page of them, newest first.
+SELECT (SELECT count(*) FROM payouts WHERE user_id = $1),
+       coalesce((SELECT json_agg(json_build_object(
                      'id', x.id, 'amount', money_major(x.amount), 'currency', x.currency, 'status', x.status,
                      'arrival_date', iso(x.arrival_date), 'failure_code', x.failure_code,
                      'failure_message', x.failure_message, 'created_at', iso(x.created_at),
                      'updated_at', iso(x.updated_at)) ORDER BY x.created_at DESC, x.id)
                  FROM (SELECT * FROM payouts WHERE user_id = $1
-                       ORDER BY created_at DESC, id LIMIT $2::int OFFSET $3::int) x), '[]'),
-       (SELECT count(*) FROM payouts WHERE user_id = $1);
+                       ORDER BY created_at DESC, id LIMIT $2::int OFFSET $3::int) x), '[]');
 
 -- name: st_payouts_receipt
 -- Wallet entry $1 of user $2 (a release credit or a transfer out), with the release of its
