@@ -83,17 +83,8 @@ const char *availability_schedule_error(const cJSON *schedule)
 
 /* ------------------------------------------------------------------ read */
 
-/* The writers' way in: the row, made if missing. */
-static enum result ensure_row(struct gctx *g, const char **json)
-{
-    /* A concurrent first insert can hide the row from our snapshot once: ask again. */
-    enum result rc = R_NOTFOUND;
-    for (int i = 0; i < 2 && rc == R_NOTFOUND; i++)
-        rc = DB_ONE(g, json, "Availability not found", &st_avail_ensure, g->user_id);
-    return rc;
-}
-
-/* GET only reads: the row comes with the profile (sql/029). */
+/* Every user's row is made with the profile (sql/029): GET reads it, PATCH updates it,
+ * the location upsert needs no row first. */
 enum result availability_get(struct gctx *g, const char **json)
 {
     return DB_ONE(g, json, "Availability not found", &st_avail_read, g->user_id);
@@ -209,9 +200,6 @@ enum result availability_update(struct gctx *g, const cJSON *body, const char **
     const char *patch = patch_text(g, v, sched);
     if (!patch)
         return gctx_fail(g, R_ERR, "Internal error");
-    const char *ignored;
-    if ((rc = ensure_row(g, &ignored))) /* the row exists from here on */
-        return rc;
     return DB_ONE(g, json, "Availability not found", &st_avail_patch, g->user_id, patch);
 }
 
@@ -236,8 +224,5 @@ enum result availability_set_location(struct gctx *g, const cJSON *body)
     if (rc)
         return rc;
     const char *at;
-    rc = ensure_row(g, &at); /* a first row takes its defaults (time zone) from the profile */
-    if (rc)
-        return rc;
     return DB_ONE(g, &at, "Availability not found", &st_avail_location, g->user_id, v[0].text, v[1].text);
 }

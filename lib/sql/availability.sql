@@ -4,26 +4,6 @@
 -- GET: the caller's row, made with the profile (sql/029); a read only.
 SELECT user_availability_json(a) FROM user_availability a WHERE a.user_id = $1
 
--- name: st_avail_ensure
--- The caller's row, created with defaults when missing (a user whose profile predates
--- sql/029's trigger cannot exist after it; this stays for writers, never for GET). The time zone comes from the
--- profile when pg_timezone_names knows it (else UTC). Two first reads at once: the loser's
--- INSERT does nothing and its snapshot cannot see the winner's row yet, so it returns no
--- row and the caller asks again.
-WITH ins AS (
-    INSERT INTO user_availability (user_id, timezone)
-    SELECT $1, coalesce((SELECT p.timezone FROM profiles p
-                         WHERE p.id = $1 AND EXISTS (SELECT 1 FROM pg_timezone_names z WHERE z.name = p.timezone)),
-                        'UTC')
-    WHERE NOT EXISTS (SELECT 1 FROM user_availability WHERE user_id = $1)
-    ON CONFLICT (user_id) DO NOTHING
-    RETURNING *
-)
-SELECT user_availability_json(ins) FROM ins
-UNION ALL
-SELECT user_availability_json(a) FROM user_availability a WHERE a.user_id = $1
-LIMIT 1;
-
 -- name: st_avail_patch
 -- Applies the validated patch $2 (a JSON object holding only the fields sent, money in
 -- minor units): jsonb_populate_record fills the row from it and keeps every other column.
