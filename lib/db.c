@@ -295,20 +295,23 @@ static void note_write(struct gctx *g, struct stmt *s);
 static enum result run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params, bool once);
 
 /* The scoreboard shows the statement in flight (its name: never its parameters). */
-enum result db_run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params)
+static enum result staged(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params,
+                          bool once)
 {
     enum stage prev = stage_enter(STAGE_DB, s->name);
-    enum result rc = run(g, s, out, n, params, false);
+    enum result rc = run(g, s, out, n, params, once);
     stage_leave(prev);
     return rc;
 }
 
+enum result db_run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params)
+{
+    return staged(g, s, out, n, params, false);
+}
+
 enum result db_run_once(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params)
 {
-    enum stage prev = stage_enter(STAGE_DB, s->name);
-    enum result rc = run(g, s, out, n, params, true);
-    stage_leave(prev);
-    return rc;
+    return staged(g, s, out, n, params, true);
 }
 
 static enum result run(struct gctx *g, struct stmt *s, PGresult **out, int n, const char *const *params, bool once)
