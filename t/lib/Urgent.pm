@@ -6,6 +6,7 @@ use warnings;
 use Exporter 'import';
 use JSON::PP;
 use POSIX qw(floor);
+use Fcntl qw(:flock);
 use Gigd;
 use Payments;
 
@@ -15,8 +16,27 @@ our @EXPORT = qw(spot provider urgent_gig pi_of hold_webhook pi_event offered of
 
 my $JSON = JSON::PP->new->utf8->canonical;
 
-# A random spot on Earth for one test's gigs, far from other tests' (±55° lat).
-sub spot { return (rand(110) - 55, rand(340) - 170) }
+# A spot on Earth no other call of this run has had: a cell of a grid 2° of latitude by
+# 3.5° of longitude (≥ 220 km apart within ±53°), numbered through a counter file that
+# every test process of the stack shares. Providers sit up to 100 km north of their spot
+# and match within at most 100 km, so one test's gig never finds another test's
+# providers. (Random spots did, now and then: a full run makes hundreds of providers with
+# the same default skill, and an extra match broke an exact estimated_matches.)
+sub spot {
+    my $file = (stack_dir() // die "GIGD_STACK_DIR not set\n") . '/urgent-spots';
+    open my $fh, '+>>', $file or die "$file: $!";
+    flock $fh, LOCK_EX or die "flock $file: $!";
+    seek $fh, 0, 0;
+    my $n = <$fh> // 0;
+    chomp $n;
+    seek $fh, 0, 0;
+    truncate $fh, 0;
+    print $fh $n + 1, "\n";
+    close $fh;                                   # releases the lock after the write
+    my ($rows, $cols) = (53, 100);
+    die "urgent spots: the grid's $rows x $cols cells are used up\n" if $n >= $rows * $cols;
+    return (-53 + 2 * ($n % $rows), -174 + 3.5 * int($n / $rows));
+}
 
 # A point d km north of (lat, lng).
 sub north { my ($lat, $lng, $km) = @_; return ($lat + $km / 111.195, $lng) }
