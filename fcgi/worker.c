@@ -13,6 +13,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,22 +327,106 @@ static void flush_views(arena *a, struct db *db)
     arena_reset(a);
 }
 
-/* Before blocking for the next request (so after the last response has gone out: a
- * reader never waits for a flush): views that are due (GIGS_VIEWS_FLUSH_MS old, or a
- * full buffer) are flushed now; while views are buffered, wait for a request only until
- * they are due, and flush them if none comes, so an idle worker does not sit on them. A kept connection (fr->ipcFd) is where nginx's next request arrives; else any
- * connection on the shared listening socket (fd 0), which another worker may take, in
- * which case FCGX_Accept_r just blocks as it would have. */
-static void flush_when_idle(const FCGX_Request *fr, arena *a, struct db *db)
+/* Reads what is left of the request's stdin, through its end record (nginx sends it
+ * with the params or right after the body), so that nothing of this request is still
+ * unread on a kept connection when next_connection polls it for the next one. (nginx
+ * buffers the body, fastcgi_request_buffering on, and sends the whole request before
+ * reading the answer, so this never waits on the client.) A body
+ * left unread beyond a bound (a refused upload) is not worth reading: the connection is
+ * closed instead, and nginx opens another. */
+static void finish_stdin(FCGX_Request *fr)
 {
-    int due;
-    while (!stop_requested && (due = gigs_views_due_ms()) >= 0) {
-        if (due > 0) {
-            struct pollfd p = {.fd = fr->ipcFd >= 0 ? fr->ipcFd : 0, .events = POLLIN};
-            if (poll(&p, 1, due) != 0)
-                return; /* a request (or a signal) first */
+    char buf[4096];
+    long left = 256 * 1024;
+    int n;
+    while ((n = FCGX_GetStr(buf, (int)sizeof buf, fr->in)) > 0) {
+        if ((left -= n) <= 0) {
+            fr->keepConnection = 0;
+            return;
         }
-        flush_views(a, db);
+    }
+}
+
+/* SIGALRM only interrupts the accept(2) of next_connection (installed without
+ * SA_RESTART); the timer is armed around that call alone. */
+static void on_views_due(int sig)
+{
+    (void)sig;
+}
+
+/* Arms the timer to fire in ms milliseconds, then every 20 ms until disarmed (ms <= 0):
+ * a signal that lands between arming and entering accept(2) is lost to it, and the next
+ * one interrupts it. */
+static void arm_timer(int ms)
+{
+    struct itimerval t = {0};
+    if (ms > 0) {
+        t.it_value.tv_sec = ms / 1000;
+        t.it_value.tv_usec = (ms % 1000) * 1000;
+        t.it_interval.tv_usec = 20 * 1000;
+    }
+    setitimer(ITIMER_REAL, &t, NULL);
+}
+
+/* A readable kept connection that has nothing to read: nginx closed it (keepalive
+ * timeout, or its cache of idle connections evicted this one). */
+static bool closed_by_peer(int fd)
+{
+    char c;
+    ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* Waits for the connection of the next request, after the last response has gone out
+ * (a reader never waits for a flush): nginx's kept connection, or a new one accepted
+ * here from the shared listening socket (fd 0) and handed to libfcgi as if kept. While
+ * views are buffered (gigs_views.c) a wait lasts only until they are due — poll on the
+ * kept connection, a timer that interrupts accept — then they are flushed and the wait
+ * goes on, so an idle worker never sits on them. That is why the accept is ours: a
+ * poll on the shared socket wakes every idle worker for one connection, and the losers
+ * then blocked in libfcgi's accept with their views unflushed until their next request
+ * (as did a worker whose kept connection nginx closed: libfcgi reads the EOF and
+ * accepts). A blocking accept wakes one worker per connection. false: stop. */
+static bool next_connection(FCGX_Request *fr, arena *a, struct db *db)
+{
+    for (;;) {
+        if (stop_requested && fr->ipcFd < 0)
+            return false; /* nothing in flight, no kept connection: done */
+        int due = gigs_views_due_ms();
+        if (due == 0) {
+            flush_views(a, db);
+            continue;
+        }
+        if (fr->ipcFd >= 0) {
+            if (due < 0)
+                return true; /* libfcgi blocks reading the kept connection, as ever */
+            struct pollfd p = {.fd = fr->ipcFd, .events = POLLIN};
+            int n = poll(&p, 1, due);
+            if (n <= 0)
+                continue; /* due (or a signal): flush, then wait again */
+            if (!closed_by_peer(fr->ipcFd))
+                return true;
+            close(fr->ipcFd);
+            fr->ipcFd = -1;
+            continue;
+        }
+        arm_timer(due);
+        int fd = accept4(0, NULL, NULL, SOCK_CLOEXEC);
+        int err = errno;
+        arm_timer(0);
+        if (fd >= 0) {
+            /* FCGX_Accept_r reads a request from ipcFd when it is open; keepConnection
+             * stops its opening FCGX_Finish_r from closing it (the request's own
+             * FCGI_KEEP_CONN flag replaces the value when it is read). */
+            fr->ipcFd = fd;
+            fr->keepConnection = 1;
+            return true;
+        }
+        if (err == EINTR || err == ECONNABORTED || err == EAGAIN || err == EWOULDBLOCK)
+            continue;
+        if (!stop_requested)
+            log_error("accept failed: %s", strerror(err));
+        return false; /* stop_accepting put /dev/null on fd 0: ENOTSOCK */
     }
 }
 
@@ -353,6 +440,10 @@ void worker_run(int worker_id)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGQUIT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    struct sigaction alarm_sa = {0};
+    alarm_sa.sa_handler = on_views_due; /* no SA_RESTART: it is there to interrupt accept */
+    sigemptyset(&alarm_sa.sa_mask);
+    sigaction(SIGALRM, &alarm_sa, NULL);
     signal(SIGHUP, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGCHLD, SIG_DFL);
@@ -372,9 +463,8 @@ void worker_run(int worker_id)
     arena *a = arena_new(64 * 1024);
     long served = 0;
     for (;;) {
-        if (stop_requested && fr.ipcFd < 0)
-            break; /* nothing in flight, no kept connection: done */
-        flush_when_idle(&fr, a, &db);
+        if (!next_connection(&fr, a, &db))
+            break;
         int rc = FCGX_Accept_r(&fr);
         if (rc < 0) {
             if (!stop_requested)
@@ -382,6 +472,7 @@ void worker_run(int worker_id)
             break;
         }
         const char *events = serve(&fr, a, &db);
+        finish_stdin(&fr);
         FCGX_Finish_r(&fr);
         if (events) {
             struct gctx g = {.a = a, .db = &db};

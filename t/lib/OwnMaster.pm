@@ -57,14 +57,17 @@ sub record { my ($type, $c) = @_; pack('CCnnCC', 1, $type, 1, length $c, 0, 0) .
 
 # One request per connection: (status, headers text, body). params are FastCGI params
 # (REQUEST_METHOD, GIGD_PATH, HTTP_*, ...); $body goes on stdin with its CONTENT_LENGTH.
+# -keep => 1 asks the worker to keep the connection (FCGI_KEEP_CONN, as nginx's upstream
+# keepalive does) and returns it as a fourth value, for the caller to close.
 sub fcgi_request {
     my ($body, %p) = @_;
+    my $keep = delete $p{-keep} ? 1 : 0;
     $body //= '';
     %p = (QUERY_STRING => '', CONTENT_LENGTH => length $body, %p);
     $p{DOCUMENT_URI} //= $p{GIGD_PATH};
     my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $sock) or return (0, '', '');
     my $params = join '', map { nv_len(length $_) . nv_len(length $p{$_}) . $_ . $p{$_} } sort keys %p;
-    print $s record(1, pack('nCx5', 1, 0)), record(4, $params), record(4, '');
+    print $s record(1, pack('nCx5', 1, $keep)), record(4, $params), record(4, '');
     for (my $off = 0; $off < length $body; $off += 32768) { print $s record(5, substr($body, $off, 32768)) }
     print $s record(5, '');
     my $out = '';
@@ -77,7 +80,7 @@ sub fcgi_request {
     }
     my ($head, $rest) = split /\r\n\r\n/, $out, 2;
     my ($status) = ($head // '') =~ /^Status: (\d+)/m;
-    return ($status // 200, $head // '', $rest // '');
+    return ($status // 200, $head // '', $rest // '', $keep ? $s : ());
 }
 
 1;
