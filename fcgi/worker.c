@@ -430,10 +430,10 @@ static bool next_connection(FCGX_Request *fr, arena *a, struct db *db)
     }
 }
 
-void worker_run(int worker_id)
+/* A worker's signals: stop gracefully on SIGQUIT/SIGTERM, SIGALRM only to interrupt
+ * accept, the master's own signals ignored; nothing blocked. */
+static void worker_signals(void)
 {
-    log_set_worker(worker_id);
-    sb_worker_start(worker_id);
     struct sigaction sa = {0};
     sa.sa_handler = on_stop;
     sa.sa_flags = SA_RESTART;
@@ -451,7 +451,13 @@ void worker_run(int worker_id)
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+}
 
+void worker_run(int worker_id)
+{
+    log_set_worker(worker_id);
+    sb_worker_start(worker_id);
+    worker_signals();
     FCGX_Init();
     FCGX_Request fr;
     FCGX_InitRequest(&fr, 0, 0);
