@@ -13,14 +13,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdbool.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -331,9 +331,9 @@ static void flush_views(arena *a, struct db *db)
  * with the params or right after the body), so that nothing of this request is still
  * unread on a kept connection when next_connection polls it for the next one. (nginx
  * buffers the body, fastcgi_request_buffering on, and sends the whole request before
- * reading the answer, so this never waits on the client.) A body
- * left unread beyond a bound (a refused upload) is not worth reading: the connection is
- * closed instead, and nginx opens another. */
+ * reading the answer, so this never waits on the client.) A body left unread beyond a
+ * bound (a refused upload) is not worth reading: the connection is closed instead, and
+ * nginx opens another. */
 static void finish_stdin(FCGX_Request *fr)
 {
     char buf[4096];
@@ -354,9 +354,9 @@ static void on_views_due(int sig)
     (void)sig;
 }
 
-/* Arms the timer to fire in ms milliseconds, then every 20 ms until disarmed (ms <= 0):
- * a signal that lands between arming and entering accept(2) is lost to it, and the next
- * one interrupts it. */
+/* Arms the timer to fire in ms (> 0) milliseconds, then every 20 ms until disarmed
+ * (ms = 0): a signal that lands between arming and entering accept(2) is lost to it, and
+ * the next one interrupts it. */
 static void arm_timer(int ms)
 {
     struct itimerval t = {0};
@@ -410,10 +410,12 @@ static bool next_connection(FCGX_Request *fr, arena *a, struct db *db)
             fr->ipcFd = -1;
             continue;
         }
-        arm_timer(due);
+        if (due > 0) /* no views buffered (due < 0): no timer, no two syscalls per accept */
+            arm_timer(due);
         int fd = accept4(0, NULL, NULL, SOCK_CLOEXEC);
         int err = errno;
-        arm_timer(0);
+        if (due > 0)
+            arm_timer(0);
         if (fd >= 0) {
             /* FCGX_Accept_r reads a request from ipcFd when it is open; keepConnection
              * stops its opening FCGX_Finish_r from closing it (the request's own
